@@ -1,0 +1,144 @@
+// Package backend chooses the GoMLX compute backend that physnb runs on and
+// describes it in one line, so that a notebook and the command line agree on
+// where the numbers were computed.
+//
+// There are two targets, and one switch between them:
+//
+//   - CPU (the default): GoMLX's pure-Go backend. It needs nothing but Go; its
+//     matrix multiplication uses SIMD when the program is built with
+//     GOEXPERIMENT=simd (the physnb kernels, the CLI and CI all set it).
+//   - CUDA: GoMLX's XLA backend with a PJRT CUDA plugin. Set PHYSNB_DEVICE=cuda
+//     (the "Go (physnb, CUDA)" kernel does) and the plugin is found with
+//     [FindCUDAPlugin].
+//
+// An explicit GOMLX_BACKEND (for example "go:ops_sequential" or
+// "xla:/abs/path/xla_cuda_plugin.so") always wins, as in GoMLX itself.
+//
+// Typical use in a notebook cell:
+//
+//	b := backend.Must()
+//	fmt.Println(backend.Describe(b))
+package backend
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // registers "go"
+	_ "github.com/gomlx/go-xla/compute/xla" // registers "xla" (no auto-download)
+)
+
+const (
+	// EnvBackend is GoMLX's own variable: a full backend configuration.
+	EnvBackend = compute.ConfigEnvVar
+	// EnvDevice selects the target by name: "cpu" (default) or "cuda".
+	EnvDevice = "PHYSNB_DEVICE"
+
+	// CPUConfig is the pure-Go backend configuration physnb uses by default.
+	// `physnb bench backend-options` measures the alternatives; see docs/architecture.md.
+	CPUConfig = "go"
+)
+
+// Config returns the GoMLX backend configuration string that [New] would use,
+// without creating a backend. It resolves PHYSNB_DEVICE=cuda to the XLA backend
+// with an absolute plugin path, and fails with an explanation if no plugin is found.
+func Config() (string, error) {
+	if cfg, ok := os.LookupEnv(EnvBackend); ok && cfg != "" {
+		name, rest, _ := strings.Cut(cfg, ":")
+		if name == "xla" && (rest == "cuda" || strings.HasPrefix(rest, "cuda,")) {
+			// A symbolic "xla:cuda" is resolved here: go-xla would otherwise try to download it.
+			plugin, err := FindCUDAPlugin()
+			if err != nil {
+				return "", err
+			}
+			return "xla:" + plugin + strings.TrimPrefix(rest, "cuda"), nil
+		}
+		return cfg, nil
+	}
+	switch dev := strings.ToLower(os.Getenv(EnvDevice)); dev {
+	case "", "cpu", "go":
+		return CPUConfig, nil
+	case "cuda", "gpu":
+		plugin, err := FindCUDAPlugin()
+		if err != nil {
+			return "", err
+		}
+		return "xla:" + plugin, nil
+	default:
+		return "", fmt.Errorf("%s=%q is not a device physnb knows: use \"cpu\" or \"cuda\" (or set %s to a full GoMLX configuration)", EnvDevice, dev, EnvBackend)
+	}
+}
+
+// New creates a backend following [Config]. Each call creates a new backend;
+// notebooks and the CLI usually want the shared one from [Default].
+func New() (b compute.Backend, err error) {
+	cfg, err := Config()
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(cfg, "xla:") && os.Getenv("GOPJRT_CUDA_CHECKS") == "" {
+		// The CUDA plugin otherwise insists on finding NVIDIA's pip packages next to it.
+		_ = os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
+	defer func() {
+		// compute.NewWithConfig panics on an unknown backend name.
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("creating backend %q: %v", cfg, r)
+		}
+	}()
+	b, err = compute.NewWithConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating backend %q: %w", cfg, err)
+	}
+	return b, nil
+}
+
+var (
+	defaultOnce    sync.Once
+	defaultBackend compute.Backend
+	defaultErr     error
+)
+
+// Default returns the process-wide backend, created on first use with [New].
+// Creating an XLA client is slow and holds device memory, so library code and
+// notebook cells share this one.
+func Default() (compute.Backend, error) {
+	defaultOnce.Do(func() { defaultBackend, defaultErr = New() })
+	return defaultBackend, defaultErr
+}
+
+// Must is [Default] for notebook cells: it panics with the error's explanation.
+func Must() compute.Backend {
+	b, err := Default()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// IsCPU reports whether b is the pure-Go backend.
+func IsCPU(b compute.Backend) bool { return b.String() == "go" }
+
+// Describe returns a one-line description of the backend and its devices,
+// e.g. "pure-Go CPU backend, 2 cores, SIMD on (go)".
+func Describe(b compute.Backend) string {
+	if IsCPU(b) {
+		return fmt.Sprintf("pure-Go CPU backend, %d cores, SIMD %s (%s)", runtime.NumCPU(), onOff(SIMDEnabled()), b.Description())
+	}
+	devs := make([]string, 0, b.NumDevices())
+	for i := 0; i < b.NumDevices(); i++ {
+		devs = append(devs, b.DeviceDescription(compute.DeviceNum(i)))
+	}
+	return fmt.Sprintf("%s backend: %s; %d device(s): %s", b.String(), b.Description(), b.NumDevices(), strings.Join(devs, ", "))
+}
+
+func onOff(v bool) string {
+	if v {
+		return "on"
+	}
+	return "off"
+}

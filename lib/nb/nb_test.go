@@ -1,0 +1,38 @@
+package nb
+
+import "testing"
+
+func TestPickFollowsQuickMode(t *testing.T) {
+	t.Setenv(EnvQuick, "1")
+	if !Quick() || Pick(1, 2) != 1 || Mode() != "quick" {
+		t.Fatal("PHYSNB_QUICK=1 must select quick values")
+	}
+	t.Setenv(EnvQuick, "0")
+	if Quick() || Pick(1, 2) != 2 || Mode() != "full" {
+		t.Fatal("PHYSNB_QUICK=0 must select full values")
+	}
+}
+
+func TestCheckPanicsWithMessage(t *testing.T) {
+	defer func() {
+		r := recover()
+		ce, ok := r.(*CheckError)
+		if !ok || ce.Msg != "acc 0.5 < 0.9" {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	Check(true, "never")
+	Check(false, "acc %.1f < %.1f", 0.5, 0.9)
+	t.Fatal("Check(false) returned")
+}
+
+func TestSeed(t *testing.T) {
+	t.Setenv(EnvSeed, "")
+	if Seed() != 42 {
+		t.Fatal("default seed")
+	}
+	t.Setenv(EnvSeed, "7")
+	if Seed() != 7 {
+		t.Fatal("PHYSNB_SEED")
+	}
+}

@@ -1,0 +1,215 @@
+package plots
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// HeatmapFigure is a 2D array of values drawn as coloured cells with a colour bar.
+type HeatmapFigure struct {
+	main, bar *plot.Plot
+	w, h      vg.Length
+	err       error
+}
+
+// grid adapts a row-major matrix to gonum's GridXYZ: row r is drawn at y = r,
+// column c at x = c (row 0 at the bottom, as in a matrix plotted with origin lower).
+type grid struct{ z [][]float64 }
+
+func (g grid) Dims() (c, r int)   { return len(g.z[0]), len(g.z) }
+func (g grid) Z(c, r int) float64 { return g.z[r][c] }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return float64(r) }
+func (g grid) minMax() (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, row := range g.z {
+		for _, v := range row {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return
+}
+
+// Heatmap draws z (z[row][col], rows of equal length) with a diverging colour
+// map and a colour bar. Cell (row, col) is centred at (col, row).
+func Heatmap(title, xLabel, yLabel string, z [][]float64) *HeatmapFigure {
+	hm := &HeatmapFigure{w: 14 * vg.Centimeter, h: 11 * vg.Centimeter}
+	if len(z) == 0 || len(z[0]) == 0 {
+		hm.err = fmt.Errorf("heatmap %q: empty matrix", title)
+		return hm
+	}
+	for r, row := range z {
+		if len(row) != len(z[0]) {
+			hm.err = fmt.Errorf("heatmap %q: row %d has %d values, row 0 has %d", title, r, len(row), len(z[0]))
+			return hm
+		}
+		for c, v := range row {
+			if !finite(v) {
+				hm.err = fmt.Errorf("heatmap %q: non-finite value %v at (%d, %d)", title, v, r, c)
+				return hm
+			}
+		}
+	}
+	g := grid{z}
+	lo, hi := g.minMax()
+	if lo == hi {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	pal := cm.Palette(255)
+	h := plotter.NewHeatMap(g, pal)
+	h.Min, h.Max = lo, hi
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = 13
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	p.Add(h)
+	bar := plot.New()
+	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
+	bar.Add(cb)
+	bar.HideX()
+	bar.Y.Padding = 0
+	bar.Title.Text = " "
+	hm.main, hm.bar = p, bar
+	return hm
+}
+
+// Err implements [Drawer].
+func (hm *HeatmapFigure) Err() error { return hm.err }
+
+// Size implements [Drawer].
+func (hm *HeatmapFigure) Size() (w, h vg.Length) { return hm.w, hm.h }
+
+// Draw implements [Drawer].
+func (hm *HeatmapFigure) Draw(c draw.Canvas) {
+	if hm.err != nil {
+		return
+	}
+	split := c.Min.X + (c.Max.X-c.Min.X)*0.84
+	left := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: split, Y: c.Max.Y}}}
+	right := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: split, Y: c.Min.Y}, Max: c.Max}}
+	hm.main.Draw(left)
+	hm.bar.Draw(right)
+}
+
+// Display shows the heat map inline in GoNB.
+func (hm *HeatmapFigure) Display() { Display(hm) }
+
+// Save writes the heat map to a file.
+func (hm *HeatmapFigure) Save(path string) error { return Save(hm, path) }
+
+// ImageGridFigure is a grid of images with a caption under each.
+type ImageGridFigure struct {
+	title string
+	plots [][]*plot.Plot
+	w, h  vg.Length
+	err   error
+}
+
+// ImageGrid lays out images in rows of cols, each captioned by its label
+// (labels may be nil). Small images (8x8 digits, 28x28 clothes) are scaled up
+// without smoothing so pixels stay visible.
+func ImageGrid(title string, images []image.Image, labels []string, cols int) *ImageGridFigure {
+	ig := &ImageGridFigure{title: title}
+	if len(images) == 0 {
+		ig.err = fmt.Errorf("image grid %q: no images", title)
+		return ig
+	}
+	if labels != nil && len(labels) != len(images) {
+		ig.err = fmt.Errorf("image grid %q: %d images but %d labels", title, len(images), len(labels))
+		return ig
+	}
+	if cols < 1 {
+		cols = min(len(images), 8)
+	}
+	rows := (len(images) + cols - 1) / cols
+	ig.plots = make([][]*plot.Plot, rows)
+	for r := range rows {
+		ig.plots[r] = make([]*plot.Plot, cols)
+		for c := range cols {
+			i := r*cols + c
+			p := plot.New()
+			p.HideAxes()
+			if i < len(images) {
+				b := images[i].Bounds()
+				p.Add(plotter.NewImage(images[i], 0, 0, float64(b.Dx()), float64(b.Dy())))
+				if labels != nil {
+					p.Title.Text = labels[i]
+					p.Title.TextStyle.Font.Size = 9
+				}
+			}
+			ig.plots[r][c] = p
+		}
+	}
+	cell := 2.6 * vg.Centimeter
+	ig.w, ig.h = cell*vg.Length(cols), cell*vg.Length(rows)+vg.Centimeter
+	return ig
+}
+
+// Err implements [Drawer].
+func (ig *ImageGridFigure) Err() error { return ig.err }
+
+// Size implements [Drawer].
+func (ig *ImageGridFigure) Size() (w, h vg.Length) { return ig.w, ig.h }
+
+// Draw implements [Drawer].
+func (ig *ImageGridFigure) Draw(c draw.Canvas) {
+	if ig.err != nil {
+		return
+	}
+	titleH := vg.Centimeter
+	c.FillText(draw.TextStyle{Color: color.Black, Font: titleFont(),
+		XAlign: draw.XCenter, YAlign: draw.YTop, Handler: plot.DefaultTextHandler},
+		vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: c.Max.Y - vg.Points(4)}, ig.title)
+	body := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Max.X, Y: c.Max.Y - titleH}}}
+	tiles := draw.Tiles{Rows: len(ig.plots), Cols: len(ig.plots[0]), PadX: vg.Millimeter, PadY: vg.Millimeter}
+	canvases := plot.Align(ig.plots, tiles, body)
+	for r := range ig.plots {
+		for col := range ig.plots[r] {
+			ig.plots[r][col].Draw(canvases[r][col])
+		}
+	}
+}
+
+// Display shows the grid inline in GoNB.
+func (ig *ImageGridFigure) Display() { Display(ig) }
+
+// Save writes the grid to a file.
+func (ig *ImageGridFigure) Save(path string) error { return Save(ig, path) }
+
+// GrayImage turns a row-major array of h*w intensities into an image, mapping
+// [lo, hi] to black..white (values outside are clipped).
+func GrayImage(pixels []float64, h, w int, lo, hi float64) (image.Image, error) {
+	if len(pixels) != h*w {
+		return nil, fmt.Errorf("GrayImage: %d pixels for a %dx%d image", len(pixels), h, w)
+	}
+	if !(hi > lo) {
+		return nil, fmt.Errorf("GrayImage: range [%v, %v] is empty", lo, hi)
+	}
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i, v := range pixels {
+		t := (v - lo) / (hi - lo)
+		img.Pix[i] = uint8(math.Round(255 * math.Max(0, math.Min(1, t))))
+	}
+	return img, nil
+}
+
+var _ palette.Palette = moreland.SmoothBlueRed().Palette(2)
+
+func titleFont() font.Font {
+	f := plot.DefaultFont
+	f.Size = 13
+	return f
+}

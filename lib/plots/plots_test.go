@@ -1,0 +1,92 @@
+package plots
+
+import (
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFigureRendersAndSaves(t *testing.T) {
+	xs := make([]float64, 50)
+	ys := make([]float64, 50)
+	for i := range xs {
+		xs[i] = float64(i) / 10
+		ys[i] = math.Sin(xs[i])
+	}
+	f := New("sine", "x (rad)", "sin x").Line("sin", xs, ys).Dashed("zero", xs, make([]float64, 50)).
+		Scatter("pts", xs[:5], ys[:5]).Band("band", xs, ys, ys).HLine("one", 1)
+	svg, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<svg", "sine", "x (rad)", "sin x"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"f.svg", "f.png", "f.pdf"} {
+		if err := f.Save(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() < 500 {
+			t.Fatalf("%s not written properly: %v", name, err)
+		}
+	}
+	if err := f.Save(filepath.Join(dir, "f.gif")); err == nil {
+		t.Fatal("unknown extension must be an error")
+	}
+}
+
+func TestBadSeriesAreErrors(t *testing.T) {
+	cases := map[string]*Figure{
+		"length":    New("t", "x", "y").Line("a", []float64{1, 2}, []float64{1}),
+		"nan":       New("t", "x", "y").Scatter("a", []float64{1, 2}, []float64{1, math.NaN()}),
+		"bins":      New("t", "x", "y").Histogram("h", []float64{1}, 0, false),
+		"emptyhist": New("t", "x", "y").Histogram("h", nil, 3, false),
+		"logy":      New("t", "x", "y").Line("a", []float64{1, 2}, []float64{-1, 1}).LogY(),
+	}
+	for name, f := range cases {
+		if _, err := f.SVG(); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+		if html := HTML(f); !strings.Contains(html, "#c00") {
+			t.Errorf("%s: HTML should show an error box, got %.80s", name, html)
+		}
+	}
+}
+
+func TestHeatmapGridRow(t *testing.T) {
+	z := [][]float64{{0, 1, 2}, {3, 4, 5}}
+	if _, err := SVG(Heatmap("z", "col", "row", z)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SVG(Heatmap("z", "c", "r", [][]float64{{1, 2}, {3}})); err == nil {
+		t.Fatal("ragged heatmap must be an error")
+	}
+	img, err := GrayImage([]float64{0, 0.5, 1, 0.25}, 2, 2, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := img.(*image.Gray); g.Pix[2] != 255 || g.Pix[0] != 0 {
+		t.Fatalf("GrayImage mapping wrong: %v", g.Pix)
+	}
+	ig := ImageGrid("imgs", []image.Image{img, img, img}, []string{"a", "b", "c"}, 2)
+	if _, err := PNG(ig, 72); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SVG(ImageGrid("imgs", []image.Image{img}, []string{"a", "b"}, 2)); err == nil {
+		t.Fatal("label count mismatch must be an error")
+	}
+	row := Row{New("a", "x", "y").Line("l", []float64{0, 1}, []float64{0, 1}), Heatmap("z", "c", "r", z)}
+	if _, err := SVG(row); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := row.Size()
+	if w <= DefaultWidth {
+		t.Fatal("a row must be wider than one figure")
+	}
+}
