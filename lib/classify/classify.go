@@ -1,0 +1,502 @@
+// Package classify trains and evaluates classifiers held in memory: a model
+// function that maps a batch of samples to logits, a cross-entropy loss, Adam,
+// mini-batches, and the bookkeeping the lesson does by hand (loss and accuracy
+// per epoch on train and test, a step learning-rate schedule, L2 weight decay,
+// early stopping, checkpoints).
+//
+// Two kinds of output are supported:
+//
+//   - binary (one logit z per sample): p = sigma(z) = 1/(1+e^{-z}) and the
+//     binary cross-entropy L = -[y log p + (1-y) log(1-p)], evaluated from z
+//     directly as max(z,0) - z y + log(1 + e^{-|z|}) so that it never takes
+//     log(0). This is the lesson's Linear -> Sigmoid -> BCELoss with the
+//     sigmoid folded into the loss.
+//   - K classes (K logits): softmax cross-entropy L = -z_y + log sum_k e^{z_k}.
+//
+// The package also holds the wine-quality pipeline of the lesson
+// ([LoadWine], [WineMLP]).
+//
+// Example:
+//
+//	train, test, _ := classify.MustLoadWine(path).Split(0.2, 42)
+//	c := classify.New(backend, classify.WineMLP(64), 1).Standardize(train)
+//	hist, _ := c.Fit(train, test, classify.Config{Epochs: 100, BatchSize: 64, LearningRate: 1e-3})
+//	p, _ := c.Probabilities(test) // sigma(z) for each test sample
+package classify
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// ModelFn builds the network: x is a batch [B, sample shape...] (already
+// standardised if [Classifier.Standardize] was called); it returns logits
+// [B, K] with K = 1 for a binary classifier.
+type ModelFn func(scope *model.Scope, x *Node) *Node
+
+// Augmenter modifies a training batch in place (random flips, crops...);
+// x holds batch samples of the given per-sample shape.
+type Augmenter func(rng *rand.Rand, x []float32, batch int, shape []int)
+
+// Config holds the training knobs; the zero value of an optional field
+// switches the feature off.
+type Config struct {
+	Epochs       int
+	BatchSize    int
+	LearningRate float64 // Adam learning rate (lesson: 1e-3)
+	WeightDecay  float64 // L2: adds WeightDecay/2 * sum w^2 to the loss (PyTorch Adam's weight_decay)
+	LRStep       int     // multiply the learning rate by LRGamma every LRStep epochs (StepLR)
+	LRGamma      float64
+	Patience     int // stop after Patience epochs without a lower test loss (0: never)
+	Seed         uint64
+	Augment      Augmenter
+	EvalBatch    int // batch size for evaluation (default 512)
+	// OnEpoch is called after every epoch with its statistics.
+	OnEpoch func(EpochStats)
+	// OnStep is called after every training step with the batch loss.
+	OnStep func(step int, loss float64)
+}
+
+// EpochStats are one epoch's numbers. Train loss and accuracy are averaged
+// over the epoch's batches while training (dropout on, weights moving), as in
+// the lesson; test numbers are computed after the epoch with dropout off.
+type EpochStats struct {
+	Epoch                    int
+	TrainLoss, TrainAcc      float64
+	TestLoss, TestAcc        float64
+	LearningRate             float64
+	Seconds, ImagesPerSecond float64
+}
+
+// History is the list of epochs trained, plus why training stopped.
+type History struct {
+	Epochs      []EpochStats
+	EarlyStop   bool
+	BestEpoch   int
+	TrainImages int
+	Seconds     float64
+}
+
+// Column returns one statistic over the epochs, for plotting.
+func (h *History) Column(f func(EpochStats) float64) []float64 {
+	out := make([]float64, len(h.Epochs))
+	for i, e := range h.Epochs {
+		out[i] = f(e)
+	}
+	return out
+}
+
+// Last is the final epoch's statistics.
+func (h *History) Last() EpochStats { return h.Epochs[len(h.Epochs)-1] }
+
+// Classifier couples a model function with its variables (a GoMLX store).
+type Classifier struct {
+	Backend    compute.Backend
+	Store      *model.Store
+	Model      ModelFn
+	NumLogits  int // 1 for binary, K for K classes
+	inputShape []int
+	trainer    *train.Trainer
+	exec       *model.Exec
+}
+
+// Paths of the standardisation variables in the store (saved with checkpoints).
+const (
+	meanVar   = "mean"
+	stdVar    = "std"
+	normScope = "input_standardizer"
+)
+
+// New returns an untrained classifier with numLogits outputs (1 = binary).
+func New(backend compute.Backend, fn ModelFn, numLogits int) *Classifier {
+	return &Classifier{Backend: backend, Store: model.NewStore(), Model: fn, NumLogits: numLogits}
+}
+
+// Standardize fits a per-feature standardiser (last axis) on d and stores its
+// mean and std as frozen variables, so that the graph computes
+// (x - mean)/std and a checkpoint carries it.
+func (c *Classifier) Standardize(d *Data) *Classifier {
+	s := FitStandardizer(d)
+	sc := c.Store.RootScope().In(normScope)
+	sc.VariableWithValue(meanVar, s.Mean).SetTrainable(false)
+	sc.VariableWithValue(stdVar, s.Std).SetTrainable(false)
+	return c
+}
+
+// Seed sets the seed of the variable initialisers and dropout.
+func (c *Classifier) Seed(seed int64) *Classifier {
+	c.Store.SetParam(model.ParamInitialSeed, seed)
+	return c
+}
+
+// logits is the full graph: standardisation (when set up) then the model.
+func (c *Classifier) logits(scope *model.Scope, x *Node) *Node {
+	if v := c.Store.GetVariable(model.JoinPath(model.ScopeSeparator+normScope, meanVar)); v != nil {
+		s := c.Store.GetVariable(model.JoinPath(model.ScopeSeparator+normScope, stdVar))
+		mean := ExpandLeftToRank(v.NodeValue(x.Graph()), x.Rank())
+		std := ExpandLeftToRank(s.NodeValue(x.Graph()), x.Rank())
+		x = Div(Sub(x, mean), std)
+	}
+	z := c.Model(scope.In("model"), x)
+	if z.Rank() != 2 || z.Shape().Dimensions[1] != c.NumLogits {
+		panic(fmt.Sprintf("classify: model returned logits of shape %s, want [batch, %d]", z.Shape(), c.NumLogits))
+	}
+	return z
+}
+
+func (c *Classifier) lossFn() loss.LossFn {
+	if c.NumLogits == 1 {
+		return loss.BinaryCrossentropyLogits
+	}
+	return loss.SparseCategoricalCrossEntropyLogits
+}
+
+func (c *Classifier) accuracyGraph(scope *model.Scope, labels, logits []*Node) *Node {
+	z := logits[0]
+	var pred *Node
+	if c.NumLogits == 1 {
+		pred = ConvertDType(GreaterOrEqual(z, ZerosLike(z)), dtypes.Int32)
+	} else {
+		pred = InsertAxes(ArgMax(z, -1, dtypes.Int32), -1)
+	}
+	y := ConvertDType(labels[0], dtypes.Int32)
+	return ReduceAllMean(ConvertDType(Equal(pred, y), z.DType()))
+}
+
+func (c *Classifier) buildTrainer(cfg Config) {
+	modelFn := func(scope *model.Scope, x *Node) *Node {
+		z := c.logits(scope, x)
+		if cfg.WeightDecay > 0 {
+			// PyTorch's Adam(weight_decay=wd) adds wd*w to every gradient: the gradient of wd/2 |w|^2.
+			g := x.Graph()
+			var l2 *Node
+			for v := range c.Store.RootScope().In("model").IterVariables() {
+				if !v.Trainable || !v.InUseByGraph(g) {
+					continue
+				}
+				w := v.NodeValue(g)
+				t := ReduceAllSum(Square(w))
+				if l2 == nil {
+					l2 = t
+				} else {
+					l2 = Add(l2, t)
+				}
+			}
+			if l2 != nil {
+				train.AddRegularizationLoss(MulScalar(l2, cfg.WeightDecay/2))
+			}
+		}
+		return z
+	}
+	dataLoss := metric.NewBaseMetric("data loss", "dloss", metric.LossMetricType,
+		func(_ *model.Scope, labels, logits []*Node) *Node { return c.lossFn()(labels, logits) }, nil)
+	acc := metric.NewBaseMetric("accuracy", "acc", metric.AccuracyMetricType, c.accuracyGraph, nil)
+	opt := optimizer.Adam().LearningRate(cfg.LearningRate).Done()
+	c.trainer = train.NewTrainer(c.Backend, c.Store, modelFn, c.lossFn(), opt,
+		[]metric.Interface{dataLoss, acc}, nil)
+}
+
+// labelsTensor encodes labels the way the loss expects them.
+func (c *Classifier) labelsTensor(y []int) *tensors.Tensor {
+	if c.NumLogits == 1 {
+		f := make([]float32, len(y))
+		for i, v := range y {
+			f[i] = float32(v)
+		}
+		return tensors.FromFlatDataAndDimensions(f, len(y), 1)
+	}
+	l := make([]int32, len(y))
+	for i, v := range y {
+		l[i] = int32(v)
+	}
+	return tensors.FromFlatDataAndDimensions(l, len(y), 1)
+}
+
+func (c *Classifier) check(d *Data, what string) error {
+	if err := d.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if c.NumLogits == 1 && len(d.Classes) != 2 {
+		return fmt.Errorf("classify: binary classifier given %s data with %d classes", what, len(d.Classes))
+	}
+	if c.NumLogits > 1 && len(d.Classes) != c.NumLogits {
+		return fmt.Errorf("classify: %d-class classifier given %s data with %d classes", c.NumLogits, what, len(d.Classes))
+	}
+	if c.inputShape != nil && fmt.Sprint(c.inputShape) != fmt.Sprint(d.Shape) {
+		return fmt.Errorf("classify: %s data has samples of shape %v, the model takes %v", what, d.Shape, c.inputShape)
+	}
+	return nil
+}
+
+// Fit trains on train for cfg.Epochs epochs, evaluating on test (may be nil)
+// after each. Training stops early when test loss has not improved for
+// cfg.Patience epochs, or with an error if the loss becomes NaN.
+func (c *Classifier) Fit(trainData, test *Data, cfg Config) (*History, error) {
+	if cfg.Epochs <= 0 || cfg.BatchSize <= 0 || !(cfg.LearningRate > 0) {
+		return nil, fmt.Errorf("classify: need epochs > 0, batch size > 0, learning rate > 0; got %d, %d, %g",
+			cfg.Epochs, cfg.BatchSize, cfg.LearningRate)
+	}
+	if cfg.LRStep > 0 && !(cfg.LRGamma > 0 && cfg.LRGamma <= 1) {
+		return nil, fmt.Errorf("classify: LRGamma=%g must be in (0, 1] when LRStep is set", cfg.LRGamma)
+	}
+	if err := c.check(trainData, "training"); err != nil {
+		return nil, err
+	}
+	c.inputShape = append([]int(nil), trainData.Shape...)
+	if test != nil {
+		if err := c.check(test, "test"); err != nil {
+			return nil, err
+		}
+	}
+	if c.trainer == nil {
+		c.buildTrainer(cfg)
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0xba7c4))
+	n, size := trainData.Len(), trainData.SampleSize()
+	hist := &History{TrainImages: n}
+	best := math.Inf(1)
+	sinceBest := 0
+	lr := cfg.LearningRate
+	start := time.Now()
+	step := 0
+	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
+		if cfg.LRStep > 0 && epoch > 1 && (epoch-1)%cfg.LRStep == 0 {
+			lr *= cfg.LRGamma
+		}
+		if err := c.setLearningRate(lr); err != nil {
+			return hist, err
+		}
+		t0 := time.Now()
+		perm := rng.Perm(n)
+		var sumLoss, sumAcc float64
+		var seen int
+		for b := 0; b < n; b += cfg.BatchSize {
+			e := min(b+cfg.BatchSize, n)
+			bs := e - b
+			x := make([]float32, bs*size)
+			y := make([]int, bs)
+			for k, i := range perm[b:e] {
+				copy(x[k*size:(k+1)*size], trainData.X[i*size:(i+1)*size])
+				y[k] = trainData.Y[i]
+			}
+			if cfg.Augment != nil {
+				cfg.Augment(rng, x, bs, trainData.Shape)
+			}
+			dims := append([]int{bs}, trainData.Shape...)
+			ms, err := c.trainer.TrainStep(train.Batch{
+				Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, dims...)},
+				Labels: []*tensors.Tensor{c.labelsTensor(y)}})
+			if err != nil {
+				return hist, fmt.Errorf("classify: training step %d: %w", step, err)
+			}
+			l := scalar(ms[2])
+			a := scalar(ms[3])
+			for _, m := range ms {
+				m.FinalizeAll()
+			}
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				return hist, fmt.Errorf("classify: loss became %g at epoch %d step %d: lower the learning rate", l, epoch, step)
+			}
+			sumLoss += l * float64(bs)
+			sumAcc += a * float64(bs)
+			seen += bs
+			step++
+			if cfg.OnStep != nil {
+				cfg.OnStep(step, l)
+			}
+		}
+		secs := time.Since(t0).Seconds()
+		st := EpochStats{Epoch: epoch, TrainLoss: sumLoss / float64(seen), TrainAcc: sumAcc / float64(seen),
+			LearningRate: lr, Seconds: secs, ImagesPerSecond: float64(seen) / secs,
+			TestLoss: math.NaN(), TestAcc: math.NaN()}
+		if test != nil {
+			ev, err := c.Evaluate(test)
+			if err != nil {
+				return hist, err
+			}
+			st.TestLoss, st.TestAcc = ev.Loss, ev.Accuracy
+		}
+		hist.Epochs = append(hist.Epochs, st)
+		if cfg.OnEpoch != nil {
+			cfg.OnEpoch(st)
+		}
+		if test != nil && cfg.Patience > 0 {
+			if st.TestLoss < best {
+				best, sinceBest, hist.BestEpoch = st.TestLoss, 0, epoch
+			} else if sinceBest++; sinceBest >= cfg.Patience {
+				hist.EarlyStop = true
+				break
+			}
+		}
+	}
+	hist.Seconds = time.Since(start).Seconds()
+	return hist, nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	}
+	panic(fmt.Sprintf("classify: unexpected metric %v", t))
+}
+
+// setLearningRate writes Adam's learning-rate variable (created on the first
+// step; before that the optimizer's initial value is used).
+func (c *Classifier) setLearningRate(lr float64) error {
+	v := c.Store.GetVariable(model.JoinPath(model.ScopeSeparator+optimizer.Scope, optimizer.ParamLearningRate))
+	if v == nil {
+		return nil
+	}
+	t, err := tensors.FromAnyValue(shapes.CastAsDType(lr, v.DType()))
+	if err != nil {
+		return err
+	}
+	return v.SetValue(t)
+}
+
+// Logits runs the model (dropout off) on all samples, in batches, and returns
+// the logits, Len x NumLogits.
+func (c *Classifier) Logits(d *Data) ([]float32, error) {
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	if c.inputShape != nil && fmt.Sprint(c.inputShape) != fmt.Sprint(d.Shape) {
+		return nil, fmt.Errorf("classify: data %q has samples of shape %v, the model takes %v", d.Name, d.Shape, c.inputShape)
+	}
+	if c.exec == nil {
+		var err error
+		c.exec, err = model.NewExec(c.Backend, c.Store, func(scope *model.Scope, x *Node) *Node {
+			return c.logits(scope, x)
+		})
+		if err != nil {
+			return nil, err
+		}
+		c.exec.SetMaxCache(16)
+	}
+	size := d.SampleSize()
+	const eb = 512
+	out := make([]float32, 0, d.Len()*c.NumLogits)
+	for b := 0; b < d.Len(); b += eb {
+		e := min(b+eb, d.Len())
+		dims := append([]int{e - b}, d.Shape...)
+		res, err := c.exec.Exec(tensors.FromFlatDataAndDimensions(d.X[b*size:e*size], dims...))
+		if err != nil {
+			return nil, fmt.Errorf("classify: evaluating samples %d-%d: %w", b, e, err)
+		}
+		out = append(out, tensors.MustCopyFlatData[float32](res[0])...)
+		res[0].FinalizeAll()
+	}
+	return out, nil
+}
+
+// Eval holds the loss, accuracy and predictions on a data set.
+type Eval struct {
+	Loss, Accuracy float64
+	Pred           []int
+	Scores         []float64 // binary: probability of class 1; else softmax prob of the predicted class
+}
+
+// Evaluate computes the mean cross-entropy, the accuracy and the predictions.
+func (c *Classifier) Evaluate(d *Data) (*Eval, error) {
+	z, err := c.Logits(d)
+	if err != nil {
+		return nil, err
+	}
+	k := c.NumLogits
+	ev := &Eval{Pred: make([]int, d.Len()), Scores: make([]float64, d.Len())}
+	ok := 0
+	for i := 0; i < d.Len(); i++ {
+		y := d.Y[i]
+		if k == 1 {
+			zi := float64(z[i])
+			ev.Loss += math.Max(zi, 0) - zi*float64(y) + math.Log1p(math.Exp(-math.Abs(zi)))
+			ev.Scores[i] = 1 / (1 + math.Exp(-zi))
+			if zi >= 0 {
+				ev.Pred[i] = 1
+			}
+		} else {
+			row := z[i*k : (i+1)*k]
+			m, am := math.Inf(-1), 0
+			for j, v := range row {
+				if float64(v) > m {
+					m, am = float64(v), j
+				}
+			}
+			s := 0.0
+			for _, v := range row {
+				s += math.Exp(float64(v) - m)
+			}
+			ev.Loss += m + math.Log(s) - float64(row[y])
+			ev.Pred[i] = am
+			ev.Scores[i] = 1 / s
+		}
+		if ev.Pred[i] == y {
+			ok++
+		}
+	}
+	ev.Loss /= float64(d.Len())
+	ev.Accuracy = float64(ok) / float64(d.Len())
+	return ev, nil
+}
+
+// Probabilities returns sigma(z) for a binary classifier.
+func (c *Classifier) Probabilities(d *Data) ([]float64, error) {
+	if c.NumLogits != 1 {
+		return nil, fmt.Errorf("classify: Probabilities is for binary classifiers; this one has %d logits", c.NumLogits)
+	}
+	ev, err := c.Evaluate(d)
+	if err != nil {
+		return nil, err
+	}
+	return ev.Scores, nil
+}
+
+// Save writes all variables (weights, standardiser, optimizer state) to a
+// GoMLX checkpoint in dir.
+func (c *Classifier) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("classify: saving checkpoint: %w", err)
+	}
+	h, err := checkpoint.Build(c.Store).Dir(dir).Keep(1).Done()
+	if err != nil {
+		return fmt.Errorf("classify: saving checkpoint in %s: %w", dir, err)
+	}
+	if err := h.Save(); err != nil {
+		return fmt.Errorf("classify: saving checkpoint in %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Load restores a classifier saved with [Classifier.Save]; fn and numLogits
+// must describe the same network.
+func Load(backend compute.Backend, dir string, fn ModelFn, numLogits int) (*Classifier, error) {
+	c := New(backend, fn, numLogits)
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("classify: loading checkpoint: %w", err)
+	}
+	if _, err := checkpoint.Load(c.Store).Dir(dir).Immediate().Done(); err != nil {
+		return nil, fmt.Errorf("classify: loading checkpoint from %s: %w", dir, err)
+	}
+	if c.Store.NumVariables() == 0 {
+		return nil, fmt.Errorf("classify: checkpoint in %s holds no variables", dir)
+	}
+	return c, nil
+}
