@@ -1,0 +1,87 @@
+package progress
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/dataset"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/physnb/physnb/lib/backend"
+)
+
+func TestLogLinesAndHistory(t *testing.T) {
+	var buf bytes.Buffer
+	b := New("fit", 100).WithWriter(&buf, false)
+	for i := 0; i < 100; i++ {
+		if err := b.Step(1 / float64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Done()
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	// One line per decile reached (0..10) at most, plus the final one.
+	if len(lines) < 2 || len(lines) > 12 {
+		t.Fatalf("got %d log lines:\n%s", len(lines), buf.String())
+	}
+	if !strings.Contains(lines[len(lines)-1], "fit 100/100") {
+		t.Fatalf("last line %q", lines[len(lines)-1])
+	}
+	steps, losses := b.History()
+	if len(steps) != 100 || losses[99] != 0.01 || steps[99] != 100 {
+		t.Fatalf("history wrong: %d steps, last %v", len(steps), losses[len(losses)-1])
+	}
+	if _, err := b.Figure().SVG(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNaNStopsWithClearError(t *testing.T) {
+	var buf bytes.Buffer
+	b := New("fit", 10).WithWriter(&buf, false)
+	_ = b.Step(0.5)
+	err := b.Step(math.NaN())
+	if err == nil || !strings.Contains(err.Error(), "NaN at step 2") || !strings.Contains(err.Error(), "0.5") {
+		t.Fatalf("want an error naming the step and last finite loss, got %v", err)
+	}
+	if b.Step(0.1) == nil {
+		t.Fatal("the error must stick")
+	}
+}
+
+func TestAttachToLoop(t *testing.T) {
+	be := backend.Must()
+	store := model.NewStore()
+	// Fit y = 2x with one weight: the loss must fall.
+	modelFn := func(scope *model.Scope, x *graph.Node) *graph.Node {
+		w := scope.VariableWithValue("w", float32(0)).NodeValue(x.Graph())
+		return graph.Mul(x, w)
+	}
+	trainer := train.NewTrainer(be, store, modelFn, loss.MeanSquaredError,
+		optimizer.Adam().LearningRate(0.1).Done(), nil, nil)
+	xs := [][]float32{{1}, {2}, {3}, {4}}
+	ys := [][]float32{{2}, {4}, {6}, {8}}
+	ds, err := dataset.InMemoryFromData(be, "line", []any{xs}, []any{ys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds.BatchSize(4, true).Infinite(true)
+	loop := train.NewLoop(trainer)
+	var buf bytes.Buffer
+	b := AttachToLoop(loop, "line fit", 50)
+	b.WithWriter(&buf, false)
+	if _, err := loop.RunSteps(ds, 50); err != nil {
+		t.Fatal(err)
+	}
+	_, losses := b.History()
+	if len(losses) != 50 || !(losses[49] < 0.1*losses[0]) {
+		t.Fatalf("loss did not fall: first %v last %v (n=%d)", losses[0], losses[len(losses)-1], len(losses))
+	}
+	_ = tensors.FromValue(1)
+}
