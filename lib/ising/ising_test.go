@@ -150,7 +150,7 @@ func TestBadArguments(t *testing.T) {
 	}
 }
 
-func errOf(_ float64, err error) error { return err }
+func errOf(_ float64, err error) error      { return err }
 func errOf2(_ *Relaxation, err error) error { return err }
 
 // K'⁻¹ from the Fourier sums must invert K' = A/T + δ, and the smallest
