@@ -1,0 +1,119 @@
+package vision
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/physnb/physnb/lib/backend"
+)
+
+func randTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return tensors.FromFlatDataAndDimensions(v, dims...)
+}
+
+func maxDiff(t *testing.T, a, b *tensors.Tensor) float64 {
+	t.Helper()
+	if !a.Shape().Equal(b.Shape()) {
+		t.Fatalf("shapes differ: %s vs %s", a.Shape(), b.Shape())
+	}
+	x, y := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
+	m := 0.0
+	for i := range x {
+		m = math.Max(m, math.Abs(float64(x[i]-y[i])))
+	}
+	return m
+}
+
+// The reference is GoMLX's own convolution (direct loops, its own gradient
+// rules); the loss sum(y * r) with a random r makes the gradient test see
+// every output element.
+func TestConv2DMatchesBuiltinForwardAndGradient(t *testing.T) {
+	b := backend.Must()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tc := range []struct{ batch, h, w, c, o, k, p int }{
+		{2, 7, 6, 3, 5, 3, 2}, // the lesson's kernel 3, padding 2, odd sizes
+		{1, 5, 5, 2, 4, 3, 0},
+		{3, 4, 6, 1, 2, 5, 1},
+		{2, 3, 3, 4, 3, 1, 0},
+	} {
+		x := randTensor(rng, tc.batch, tc.h, tc.w, tc.c)
+		kern := randTensor(rng, tc.k, tc.k, tc.c, tc.o)
+		ho, wo := tc.h+2*tc.p-tc.k+1, tc.w+2*tc.p-tc.k+1
+		r := randTensor(rng, tc.batch, ho, wo, tc.o)
+		build := func(mine bool) *Exec {
+			return MustNewExec(b, func(x, k, r *Node) []*Node {
+				var y *Node
+				if mine {
+					y = Conv2D(x, k, tc.p)
+				} else {
+					y = Convolve(x, k).PaddingPerDim([][2]int{{tc.p, tc.p}, {tc.p, tc.p}}).Done()
+				}
+				l := ReduceAllSum(Mul(y, r))
+				g := Gradient(l, x, k)
+				return []*Node{y, g[0], g[1]}
+			})
+		}
+		got := build(true).MustExec(x, kern, r)
+		want := build(false).MustExec(x, kern, r)
+		for i, name := range []string{"output", "d/dx", "d/dkernel"} {
+			if d := maxDiff(t, got[i], want[i]); d > 1e-4 {
+				t.Errorf("%+v: %s differs from the built-in convolution by %g", tc, name, d)
+			}
+		}
+	}
+}
+
+func TestMaxPool2MatchesBuiltin(t *testing.T) {
+	b := backend.Must()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, dims := range [][]int{{2, 6, 4, 3}, {1, 7, 5, 2}} {
+		x := randTensor(rng, dims...)
+		r := randTensor(rng, dims[0], dims[1]/2, dims[2]/2, dims[3])
+		build := func(mine bool) *Exec {
+			return MustNewExec(b, func(x, r *Node) []*Node {
+				var y *Node
+				if mine {
+					y = MaxPool2(x)
+				} else {
+					y = MaxPool(x).Window(2).Done()
+				}
+				return []*Node{y, Gradient(ReduceAllSum(Mul(y, r)), x)[0]}
+			})
+		}
+		got := build(true).MustExec(x, r)
+		want := build(false).MustExec(x, r)
+		if d := maxDiff(t, got[0], want[0]); d != 0 {
+			t.Errorf("%v: max pool output differs by %g", dims, d)
+		}
+		if d := maxDiff(t, got[1], want[1]); d > 1e-6 {
+			t.Errorf("%v: max pool gradient differs by %g", dims, d)
+		}
+	}
+}
+
+// A hand-computed case: a 3x3 image 1..9, the kernel that sums its 2x2
+// window, no padding: [[1+2+4+5, 2+3+5+6], [4+5+7+8, 5+6+8+9]].
+func TestConv2DHandExample(t *testing.T) {
+	b := backend.Must()
+	x := tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
+	k := tensors.FromFlatDataAndDimensions([]float32{1, 1, 1, 1}, 2, 2, 1, 1)
+	y := MustExecOnce(b, func(x, k *Node) *Node { return Conv2D(x, k, 0) }, x, k)
+	want := []float32{12, 16, 24, 28}
+	got := tensors.MustCopyFlatData[float32](y)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+}
