@@ -1,0 +1,128 @@
+package calabiyau
+
+import (
+	"fmt"
+	"math"
+	"math/cmplx"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/physnb/physnb/lib/calabiyau/cplx"
+)
+
+// TOperator is Donaldson's T-operator estimated on a sample,
+//
+//	T(H)_αβ̄ = (N / Vol) E[ w s_α s̄_β / (s^T H s̄) ],
+//
+// an N x N Hermitian positive-definite matrix (row-major). Its fixed point
+// H = (T(H)^{-1})^T is the balanced metric, which converges to the Ricci-flat
+// metric as k → ∞ (Donaldson, math/0512625).
+func (m *Metric) TOperator(s *Sample) ([]complex128, error) {
+	if s.Len() < MinPoints {
+		return nil, fmt.Errorf("calabiyau: %d points are too few for a T-operator estimate (need at least %d)", s.Len(), MinPoints)
+	}
+	n := m.Basis.Size()
+	var mu sync.Mutex
+	t := make([]complex128, n*n)
+	parallelFor(s.Len(), func(lo, hi int) {
+		local := make([]complex128, n*n)
+		sec := make([]complex128, n)
+		hs := make([]complex128, n)
+		for p := lo; p < hi; p++ {
+			m.Basis.Eval(s.Points[p], sec, nil)
+			var psi complex128
+			for a := 0; a < n; a++ {
+				var v complex128
+				for b := 0; b < n; b++ {
+					v += m.H[a*n+b] * cmplx.Conj(sec[b])
+				}
+				hs[a] = v
+				psi += sec[a] * v
+			}
+			f := complex(s.Weights[p]/real(psi), 0)
+			// Upper triangle only; T is Hermitian.
+			for a := 0; a < n; a++ {
+				fa := f * sec[a]
+				row := local[a*n:]
+				for b := a; b < n; b++ {
+					row[b] += fa * cmplx.Conj(sec[b])
+				}
+			}
+		}
+		mu.Lock()
+		for i, v := range local {
+			t[i] += v
+		}
+		mu.Unlock()
+	})
+	vol, _, _ := s.Volume()
+	norm := complex(float64(n)/(vol*float64(s.Len())), 0)
+	for a := 0; a < n; a++ {
+		for b := a; b < n; b++ {
+			t[a*n+b] *= norm
+			t[b*n+a] = cmplx.Conj(t[a*n+b])
+		}
+		t[a*n+a] = complex(real(t[a*n+a]), 0)
+	}
+	return t, nil
+}
+
+// DonaldsonStep applies one T-operator iteration, H ← (T(H)^{-1})^T, and
+// rescales H so that max |H_αβ| = 1 (the overall scale of H only shifts K by
+// a constant). The result is Hermitian positive definite by construction:
+// T is a sum of positive rank-one terms, and its inverse is formed through
+// a Cholesky factor.
+func (m *Metric) DonaldsonStep(s *Sample) (*Metric, error) {
+	t, err := m.TOperator(s)
+	if err != nil {
+		return nil, err
+	}
+	n := m.Basis.Size()
+	inv, err := cplx.HermitianInverse(t, n)
+	if err != nil {
+		return nil, fmt.Errorf("calabiyau: T-operator not invertible (too few points for %d sections?): %w", n, err)
+	}
+	// (T^{-1})^T = conj(T^{-1}) for Hermitian T.
+	var maxAbs float64
+	for i := range inv {
+		inv[i] = cmplx.Conj(inv[i])
+		maxAbs = math.Max(maxAbs, cmplx.Abs(inv[i]))
+	}
+	for i := range inv {
+		inv[i] /= complex(maxAbs, 0)
+	}
+	return &Metric{Quintic: m.Quintic, Basis: m.Basis, H: inv}, nil
+}
+
+// DonaldsonConfig configures [Donaldson].
+type DonaldsonConfig struct {
+	Iterations int // T-operator iterations
+	Points     int // fresh sample points per iteration
+	// OnStep, if set, is called after every iteration (i counts from 1).
+	OnStep func(i int, m *Metric)
+}
+
+// Donaldson iterates the T-operator from H = identity with a fresh sample per
+// iteration (as cyjax does), returning the final metric.
+func Donaldson(q *Quintic, b *MonomialBasis, rng *rand.Rand, cfg DonaldsonConfig) (*Metric, error) {
+	if cfg.Iterations < 1 {
+		return nil, fmt.Errorf("calabiyau: Donaldson needs at least one iteration, got %d", cfg.Iterations)
+	}
+	if cfg.Points < MinPoints || cfg.Points < b.Size() {
+		return nil, fmt.Errorf("calabiyau: %d points per iteration are too few for %d sections (need at least max(%d, N))", cfg.Points, b.Size(), MinPoints)
+	}
+	m := NewMetric(q, b)
+	for i := 1; i <= cfg.Iterations; i++ {
+		s, err := q.Sample(rng, cfg.Points)
+		if err != nil {
+			return nil, err
+		}
+		if m, err = m.DonaldsonStep(s); err != nil {
+			return nil, fmt.Errorf("iteration %d: %w", i, err)
+		}
+		if cfg.OnStep != nil {
+			cfg.OnStep(i, m)
+		}
+	}
+	return m, nil
+}
