@@ -90,7 +90,7 @@ func New() (b compute.Backend, err error) {
 			b, err = nil, fmt.Errorf("creating backend %q: %v", cfg, r)
 		}
 	}()
-	b, err = compute.NewWithConfig(cfg)
+	b, err = newQuietly(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating backend %q: %w", cfg, err)
 	}
@@ -141,4 +141,14 @@ func onOff(v bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+// newQuietly creates the backend with the process's stdout pointed at stderr:
+// the pure-Go backend prints notices such as "parallelism set to 2" on stdout,
+// which would corrupt the JSON that `physnb ... --json` prints there.
+func newQuietly(cfg string) (compute.Backend, error) {
+	stdout := os.Stdout
+	os.Stdout = os.Stderr
+	defer func() { os.Stdout = stdout }()
+	return compute.NewWithConfig(cfg)
 }
