@@ -62,7 +62,7 @@ const (
 	wineLicense  = "CC BY 4.0"
 	wineCitation = "P. Cortez, A. Cerdeira, F. Almeida, T. Matos, J. Reis, Modeling wine preferences by data mining from physicochemical properties, Decision Support Systems 47(4):547-553 (2009)"
 	cifarCite    = "A. Krizhevsky, Learning Multiple Layers of Features from Tiny Images, tech. report, University of Toronto (2009)"
-	cifarLicense = "CIFAR-10 terms (free for research; cite the tech report)"
+	cifarLicense = "CIFAR-10 terms (cite)"
 	fashionCite  = "H. Xiao, K. Rasul, R. Vollgraf, Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms, arXiv:1708.07747 (2017)"
 	mnistCite    = "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, Gradient-based learning applied to document recognition, Proc. IEEE 86(11):2278-2324 (1998)"
 	onnxCite     = "ONNX model zoo, MNIST CNN mnist-8, https://github.com/onnx/models"
@@ -113,12 +113,12 @@ var Manifest = []Entry{
 	{
 		Name: Digits, URL: sklearnData + "data/digits.csv.gz", Size: 57512,
 		SHA256:  "46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a",
-		License: "BSD-3-Clause (scikit-learn); data CC BY 4.0", Citation: digitsCite,
+		License: "BSD-3 + CC BY 4.0", Citation: digitsCite,
 	},
 	{
 		Name: "digits/digits.rst", URL: sklearnData + "descr/digits.rst", Size: 2028,
 		SHA256:  "0169c12ec98069ddd16fcff040019018d8dc1549f06c9cad1cc1350df61d3b82",
-		License: "BSD-3-Clause (scikit-learn)", Citation: digitsCite,
+		License: "BSD-3-Clause", Citation: digitsCite,
 	},
 	{
 		Name: QCDCondensate, URL: holoURL, Size: 136,
@@ -204,7 +204,7 @@ func fashion(file string, size int64, sum string, debSize int64, debSum string) 
 func mnist(file string, size int64, sum string) Entry {
 	return Entry{
 		Name: "mnist/" + file, URL: mnistURL + file, Size: size, SHA256: sum,
-		License: "CC BY-SA 3.0 (as distributed by Y. LeCun and C. Cortes)", Citation: mnistCite,
+		License: "CC BY-SA 3.0", Citation: mnistCite,
 		OnDemand: true,
 	}
 }
