@@ -62,7 +62,7 @@ const (
 	wineLicense  = "CC BY 4.0"
 	wineCitation = "P. Cortez, A. Cerdeira, F. Almeida, T. Matos, J. Reis, Modeling wine preferences by data mining from physicochemical properties, Decision Support Systems 47(4):547-553 (2009)"
 	cifarCite    = "A. Krizhevsky, Learning Multiple Layers of Features from Tiny Images, tech. report, University of Toronto (2009)"
-	cifarLicense = "CIFAR-10 terms (cite)"
+	cifarLicense = "CIFAR-10 terms"
 	fashionCite  = "H. Xiao, K. Rasul, R. Vollgraf, Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Learning Algorithms, arXiv:1708.07747 (2017)"
 	mnistCite    = "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, Gradient-based learning applied to document recognition, Proc. IEEE 86(11):2278-2324 (1998)"
 	onnxCite     = "ONNX model zoo, MNIST CNN mnist-8, https://github.com/onnx/models"
