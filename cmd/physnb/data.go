@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -53,6 +54,9 @@ func runData(args []string) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	entries, err := selectEntries(fs.Args(), sub == "fetch")
@@ -64,7 +68,6 @@ func runData(args []string) error {
 	for _, e := range entries {
 		f := dataFile{Name: e.Name, Size: e.Size, License: e.License, URL: e.URL, OnDemand: e.OnDemand}
 		if sub == "fetch" {
-			data.Progress = os.Stderr
 			if p, err := data.Fetch(e); err != nil {
 				fetchErrs = append(fetchErrs, err.Error())
 			} else {
@@ -144,7 +147,8 @@ func selectEntries(names []string, fetch bool) ([]data.Entry, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, &data.UnknownError{Name: strings.Join(unknown, ", ")}
+		return nil, fmt.Errorf("not in the manifest: %s (`physnb data list` shows the known files; a folder name such as mnist selects all its files)",
+			strings.Join(unknown, ", "))
 	}
 	return out, nil
 }
@@ -170,6 +174,10 @@ func printDataReport(sub string, r dataReport) {
 		}
 	}
 	fmt.Printf("\n%d ok, %d missing, %d bad\n", r.OK, r.Missing, r.Bad)
+	if len(r.Failed) > 0 && sub == "verify" {
+		fmt.Printf("Fix: `physnb data fetch NAME...` downloads into %s; offline, it prints where each file comes from\n"+
+			"and where to place it by hand. %s may list several folders (like $PATH).\n", r.Download, data.EnvVar)
+	}
 }
 
 func dataEnvSection() (string, any, []string) {

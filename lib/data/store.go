@@ -231,6 +231,7 @@ func Fetch(e Entry) (string, error) {
 	}
 	dst := filepath.Join(Dir(), filepath.FromSlash(e.Name))
 	if err := fetchTo(context.Background(), e, dst); err != nil {
+		removeEmptyParents(filepath.Dir(dst), Dir())
 		me := &MissingError{Entry: e, Path: dst, Err: err}
 		if r.Status != StatusMissing {
 			me.Found = r.Message
@@ -381,6 +382,17 @@ func fetchTo(ctx context.Context, e Entry, dst string) error {
 	}
 	keep = true
 	return nil
+}
+
+// removeEmptyParents removes dir and its parents below top while they are
+// empty, so that a failed download leaves no empty folders behind.
+func removeEmptyParents(dir, top string) {
+	top = filepath.Clean(top)
+	for dir = filepath.Clean(dir); dir != top && strings.HasPrefix(dir, top+string(filepath.Separator)); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			return
+		}
+	}
 }
 
 func humanBytes(n int64) string {
