@@ -70,12 +70,16 @@ func runData(args []string) error {
 		if sub == "fetch" {
 			if p, err := data.Fetch(e); err != nil {
 				fetchErrs = append(fetchErrs, err.Error())
+				f.Message = err.Error()
 			} else {
 				f.Path = p
 			}
 		}
 		v := data.Verify(e)
-		f.Status, f.Message = string(v.Status), v.Message
+		f.Status = string(v.Status)
+		if f.Message == "" {
+			f.Message = v.Message
+		}
 		if v.Path != "" {
 			f.Path = v.Path
 		}
@@ -169,7 +173,7 @@ func printDataReport(sub string, r dataReport) {
 		} else {
 			fmt.Printf("%-*s  %10s  %s\n", width, f.Name, dataSize(f.Size), status)
 		}
-		if f.Message != "" && f.Status != string(data.StatusMissing) {
+		if f.Message != "" && f.Status != string(data.StatusMissing) && sub != "fetch" {
 			fmt.Printf("    %s\n", f.Message)
 		}
 	}

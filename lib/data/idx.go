@@ -143,6 +143,15 @@ func FashionMNIST(dir string) (train, test *Images, err error) {
 	return idxPair(dir, "fashion-mnist/", FashionMNISTClasses)
 }
 
+// MustFashionMNIST is FashionMNIST for notebook cells: it panics on error.
+func MustFashionMNIST(dir string) (train, test *Images) {
+	train, test, err := FashionMNIST(dir)
+	if err != nil {
+		panic(err)
+	}
+	return train, test
+}
+
 // MNIST loads the MNIST training and test images, as FashionMNIST does.
 func MNIST(dir string) (train, test *Images, err error) {
 	return idxPair(dir, "mnist/", DigitClasses)

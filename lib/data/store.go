@@ -210,6 +210,15 @@ func MustPath(name string) string {
 	return p
 }
 
+// Must returns v, or panics with err: data.Must(data.CIFAR10Sample()) in a
+// notebook cell, where a panic shows the message under the cell.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // fetchMu serialises downloads: two cells asking for the same archive
 // should not download it twice.
 var fetchMu sync.Mutex
