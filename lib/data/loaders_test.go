@@ -1,6 +1,7 @@
 package data
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
@@ -292,4 +293,39 @@ func TestReadCIFAR10(t *testing.T) {
 	if _, err := ReadCIFAR10(write(t, sub, "b.bin", valid)); err == nil || !strings.Contains(err.Error(), "2 class names, want 10") {
 		t.Errorf("short meta: %v", err)
 	}
+}
+
+func TestReadCIFAR10Archive(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	add := func(name string, b []byte) {
+		tw.WriteHeader(&tar.Header{Name: "cifar-10-batches-bin/" + name, Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg})
+		tw.Write(b)
+	}
+	names := "A\nB\nC\nD\nE\nF\nG\nH\nI\nJ\n"
+	add("batches.meta.txt", []byte(names+"\n"))
+	add("data_batch_2.bin", cifarRecords(2, 2))
+	add("data_batch_1.bin", cifarRecords(1))
+	add("test_batch.bin", cifarRecords(7))
+	tw.Close()
+	zw.Close()
+	p := write(t, t.TempDir(), "c.tar.gz", buf.Bytes())
+	im, err := ReadCIFAR10Archive(p, "data_batch_1.bin", "data_batch_2.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Members come in the order asked for, not the archive's order.
+	if im.N != 3 || im.Labels[0] != 1 || im.Labels[2] != 2 || im.Class(0) != "B" || len(im.Pixels) != 3*3072 {
+		t.Errorf("got %d images, labels %v, class %q", im.N, im.Labels, im.Class(0))
+	}
+	if _, err := ReadCIFAR10Archive(p, "data_batch_5.bin"); err == nil || !strings.Contains(err.Error(), "no member data_batch_5.bin") {
+		t.Errorf("absent batch: %v", err)
+	}
+	cut := write(t, t.TempDir(), "cut.tar.gz", buf.Bytes()[:buf.Len()/2])
+	mustNotPanic(t, "cut archive", func() {
+		if _, err := ReadCIFAR10Archive(cut, "test_batch.bin"); err == nil || !strings.Contains(err.Error(), "cut.tar.gz") {
+			t.Errorf("truncated archive: %v", err)
+		}
+	})
 }
