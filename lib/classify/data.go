@@ -16,6 +16,8 @@ type Data struct {
 	Y       []int
 	Classes []string
 	Name    string // where the data came from, for printing
+	// Features names the last axis's entries, when they have names (tables).
+	Features []string
 }
 
 // SampleSize is the number of values per sample.

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,33 +9,37 @@ import (
 	"testing"
 
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/data"
 	"github.com/physnb/physnb/lib/metrics"
 )
 
 func winePath(t *testing.T) string {
-	dir := os.Getenv("PHYSNB_DATA")
-	if dir == "" {
-		dir = "../../../shared/data"
+	if os.Getenv(data.EnvVar) == "" {
+		t.Setenv(data.EnvVar, "../../../shared/data")
 	}
-	p := filepath.Join(dir, WineFile)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("wine data not found (set PHYSNB_DATA): %v", err)
+	p, err := data.Path(data.WineQuality)
+	if err != nil {
+		t.Skipf("wine data not found (set %s): %v", data.EnvVar, err)
 	}
 	return p
 }
 
-func TestReadWineErrors(t *testing.T) {
+func TestLoadWineErrors(t *testing.T) {
 	cases := []struct{ csv, want string }{
-		{"fixed acidity,alcohol\n1,2\n", `no "type" column`},
-		{"type,a,b\nred,1,2\nwhite,1,x\n", `line 3, column "b": "x" is not a number`},
+		{"fixed acidity,alcohol\n1,2\n", `type`},
+		{"type,a,b\nred,1,2\nwhite,1,x\n", `line 3`},
 		{"type,a,b\nred,1,2\nwhite,1\n", "line 3"},
 		{"type,a\nred,1\n", "want 2"},
-		{"type,a\n", "no data rows"},
 	}
-	for _, c := range cases {
-		_, err := ReadWine(strings.NewReader(c.csv))
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%q: error %v, want it to mention %s", c.csv, err, c.want)
+	dir := t.TempDir()
+	for i, c := range cases {
+		p := filepath.Join(dir, fmt.Sprintf("bad%d.csv", i))
+		if err := os.WriteFile(p, []byte(c.csv), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadWine(p)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%q: error %v, want it to name the file and mention %s", c.csv, err, c.want)
 		}
 	}
 }

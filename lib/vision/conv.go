@@ -108,3 +108,5 @@ func MaxPool2(x *Node) *Node {
 	}
 	return ReduceMax(Reshape(x, d[0], h, 2, w, 2, d[3]), 2, 4)
 }
+
+func shapeOf(x *Node, dims ...int) shapes.Shape { return shapes.Make(x.DType(), dims...) }
