@@ -241,3 +241,21 @@ func TestBuilders(t *testing.T) {
 		t.Errorf("absent member: %v", err)
 	}
 }
+
+// A large download reports its progress in tenths on Progress.
+func TestFetchProgress(t *testing.T) {
+	big := bytes.Repeat([]byte{42}, 8<<20)
+	s, _ := server(t, map[string][]byte{"/big": big})
+	t.Setenv(EnvVar, t.TempDir())
+	var log bytes.Buffer
+	old := Progress
+	Progress = &log
+	defer func() { Progress = old }()
+	if _, err := Fetch(Entry{Name: "big.bin", URL: s.URL + "/big", Size: int64(len(big)), SHA256: sum(big)}); err != nil {
+		t.Fatal(err)
+	}
+	out := log.String()
+	if !strings.Contains(out, "fetching big.bin (8.0 MB) from "+s.URL) || !strings.Contains(out, "big.bin 50%") || !strings.Contains(out, "big.bin 100%") {
+		t.Errorf("progress log:\n%s", out)
+	}
+}

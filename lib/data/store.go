@@ -357,6 +357,9 @@ func fetchTo(ctx context.Context, e Entry, dst string) error {
 	}
 	h := sha256.New()
 	w := io.MultiWriter(tmp, h)
+	if Progress != nil && e.Size >= 8<<20 {
+		w = io.MultiWriter(w, &progressWriter{name: e.Name, total: e.Size})
+	}
 	if e.build != nil {
 		err = e.build(ctx, e, w)
 	} else {
@@ -402,6 +405,22 @@ func removeEmptyParents(dir, top string) {
 			return
 		}
 	}
+}
+
+// progressWriter reports every tenth of a large download on Progress.
+type progressWriter struct {
+	name        string
+	total, done int64
+	reported    int64
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	p.done += int64(len(b))
+	if tenth := 10 * p.done / p.total; tenth > p.reported && tenth <= 10 && Progress != nil {
+		p.reported = tenth
+		fmt.Fprintf(Progress, "physnb data: %s %d%% (%s of %s)\n", p.name, 10*tenth, humanBytes(p.done), humanBytes(p.total))
+	}
+	return len(b), nil
 }
 
 func humanBytes(n int64) string {
