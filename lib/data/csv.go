@@ -76,6 +76,7 @@ func ReadCSV(path string, opts ...CSVOption) (*CSV, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if t.Header == nil {
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a UTF-8 byte-order mark from spreadsheet exports
 			if cfg.header {
 				t.Header = rec
 				continue

@@ -76,6 +76,10 @@ func TestReadCSV(t *testing.T) {
 			t.Errorf("categories %v %v", codes, levels)
 		}
 	}
+	bom, err := ReadCSV(write(t, dir, "bom.csv", []byte("\ufeffx,y\n1,2\n")))
+	if err != nil || bom.Header[0] != "x" {
+		t.Errorf("byte-order mark: header %q, %v", bom.Header, err)
+	}
 	semi, err := ReadCSV(write(t, dir, "s.csv", []byte("\"x\";\"y\"\n1;2\n")), Separator(';'))
 	if err != nil || semi.Header[1] != "y" || semi.Rows[0][1] != "2" {
 		t.Errorf("';' separated: %v %v", semi, err)
