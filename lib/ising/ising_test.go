@@ -4,6 +4,10 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/physnb/physnb/lib/backend"
 )
 
 func relClose(a, b, tol float64) bool {
@@ -287,6 +291,30 @@ func TestLogDetByElimination(t *testing.T) {
 		}
 		if math.Abs(logDet-r.LogDetK) > 1e-10 {
 			t.Errorf("L=%d: ln det K' = %.12f (eigenvalues), %.12f (elimination)", L, r.LogDetK, logDet)
+		}
+	}
+}
+
+// The graph energy against the plain-Go one, including large |x| where a naive
+// ln cosh would overflow.
+func TestEnergyGraphMatchesGo(t *testing.T) {
+	b, err := backend.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := NewRelaxation(4, CriticalT, DefaultShift)
+	rows := 3
+	x := make([]float64, rows*r.N)
+	for i := range x {
+		x[i] = math.Sin(float64(i)*1.7) * 3
+	}
+	x[5] = 800 // exp(800) overflows float64
+	out := graph.MustExecOnce(b, r.EnergyGraph, tensors.FromFlatDataAndDimensions(x, rows, r.N))
+	got := tensors.MustCopyFlatData[float64](out)
+	for k := 0; k < rows; k++ {
+		want := r.Energy(x[k*r.N : (k+1)*r.N])
+		if math.IsInf(want, 0) || math.IsNaN(want) || math.Abs(got[k]-want) > 1e-9*math.Max(1, math.Abs(want)) {
+			t.Errorf("row %d: graph E = %.12g, Go E = %.12g", k, got[k], want)
 		}
 	}
 }

@@ -1,0 +1,226 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// EnergyFn is an unnormalised target, ln π(x) = -E(x): it maps a batch x
+// (rows, N) to the energies (rows).
+type EnergyFn func(x *Node) *Node
+
+// VariationalConfig sets up [Variational] training.
+type VariationalConfig struct {
+	// Batch is the number of samples per step (>= 1).
+	Batch int
+	// LearningRate of Adam (> 0).
+	LearningRate float64
+	// Symmetric trains the Z2-symmetrised density q(x) = ½[q₀(x) + q₀(-x)]
+	// (as NeuralRG does for the Ising model), at the cost of one inverse pass.
+	Symmetric bool
+	// Seed of the latent noise.
+	Seed uint64
+}
+
+// Variational trains a bijector as a variational density for a target
+// π(x) ∝ exp(-E(x)) by minimising the variational free energy (reverse
+// Kullback-Leibler divergence up to the constant ln Z)
+//
+//	F[q] = E_(x~q)[ln q(x) + E(x)] = KL(q‖π) - ln Z >= -ln Z,
+//
+// with reparameterised samples x = g(z), z ~ N(0, 1), so that the gradient
+// flows through the samples. Each Step draws a fresh batch and applies Adam.
+type Variational struct {
+	Flow   *Bijector
+	Config VariationalConfig
+	energy EnergyFn
+	b      compute.Backend
+	rng    *rand.Rand
+	step   int
+	train  *model.Exec
+	sample *model.Exec
+}
+
+// NewVariational prepares training of flow on the target energy.
+func NewVariational(b compute.Backend, flow *Bijector, energy EnergyFn, cfg VariationalConfig) (*Variational, error) {
+	if cfg.Batch < 1 {
+		return nil, fmt.Errorf("flows: batch=%d must be >= 1", cfg.Batch)
+	}
+	if !(cfg.LearningRate > 0) || math.IsInf(cfg.LearningRate, 0) {
+		return nil, fmt.Errorf("flows: learning rate %v must be positive and finite", cfg.LearningRate)
+	}
+	v := &Variational{Flow: flow, Config: cfg, energy: energy, b: b,
+		rng: rand.New(rand.NewPCG(cfg.Seed, 0x7a))}
+	opt := optimizer.Adam().LearningRate(cfg.LearningRate).Done()
+	var err error
+	v.train, err = model.NewExec(b, flow.Store(), func(scope *model.Scope, z *Node) *Node {
+		f, _, _ := v.freeEnergyGraph(z)
+		loss := ReduceAllMean(f)
+		opt.UpdateGraph(scope, z.Graph(), loss)
+		return f
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.sample, err = model.NewExec(b, flow.Store(), func(_ *model.Scope, z *Node) (*Node, *Node, *Node) {
+		f, logQ, x := v.freeEnergyGraph(z)
+		return x, logQ, Sub(f, logQ) // x, ln q(x), E(x)
+	})
+	return v, err
+}
+
+// MustNewVariational is [NewVariational] for notebook cells.
+func MustNewVariational(b compute.Backend, flow *Bijector, energy EnergyFn, cfg VariationalConfig) *Variational {
+	v, err := NewVariational(b, flow, energy, cfg)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// freeEnergyGraph returns per sample f = ln q(x) + E(x), ln q(x) and x = g(z).
+func (v *Variational) freeEnergyGraph(z *Node) (f, logQ, x *Node) {
+	x, logDet := v.Flow.Generate(z)
+	logQ = Sub(LogPrior(z), logDet)
+	if v.Config.Symmetric {
+		// ln ½[q₀(x) + q₀(-x)], with q₀(-x) from the inverse pass.
+		logQFlip := v.Flow.LogProb(Neg(x))
+		logQ = AddScalar(logAddExp(logQ, logQFlip), -math.Ln2)
+	}
+	return Add(logQ, v.energy(x)), logQ, x
+}
+
+// logAddExp is ln(e^a + e^b), stable.
+func logAddExp(a, b *Node) *Node {
+	m := Max(a, b)
+	return Add(m, Log1p(Exp(Neg(Abs(Sub(a, b))))))
+}
+
+// latent draws rows x N standard normal numbers in the flow's dtype.
+func (v *Variational) latent(rows int) *tensors.Tensor {
+	n := v.Flow.N()
+	z := make([]float64, rows*n)
+	for i := range z {
+		z[i] = v.rng.NormFloat64()
+	}
+	return tensorOf(z, v.Flow.DType, rows, n)
+}
+
+// StepStats summarises one training step: the batch mean of
+// f = ln q(x) + E(x) (the loss) and its standard error.
+type StepStats struct {
+	Step   int
+	Loss   float64
+	StdErr float64
+}
+
+// Step draws a batch, evaluates the variational free energy and applies one
+// Adam update. A non-finite loss stops training with an error.
+func (v *Variational) Step() (StepStats, error) {
+	out, err := v.train.Exec(v.latent(v.Config.Batch))
+	if err != nil {
+		return StepStats{}, err
+	}
+	f := toFloat64(out[0])
+	v.step++
+	mean, se := meanStdErr(f)
+	if math.IsNaN(mean) || math.IsInf(mean, 0) {
+		return StepStats{Step: v.step, Loss: mean}, fmt.Errorf("flows: training diverged at step %d: loss is %v (lower the learning rate or the ScaleBound)", v.step, mean)
+	}
+	return StepStats{Step: v.step, Loss: mean, StdErr: se}, nil
+}
+
+// Steps returns the number of steps taken by this trainer.
+func (v *Variational) Steps() int { return v.step }
+
+// Samples are independent draws from the flow.
+type Samples struct {
+	N int
+	// X holds the configurations, row-major (len = rows·N).
+	X []float64
+	// LogQ is ln q(x) per row, Energy is E(x) per row.
+	LogQ, Energy []float64
+}
+
+// Rows is the number of samples.
+func (s Samples) Rows() int { return len(s.LogQ) }
+
+// Row returns sample i.
+func (s Samples) Row(i int) []float64 { return s.X[i*s.N : (i+1)*s.N] }
+
+// Sample draws n independent configurations from the flow with their ln q and
+// energies, in batches of the training batch size. With a symmetric density,
+// each sample is flipped x -> -x with probability ½.
+func (v *Variational) Sample(n int) (Samples, error) {
+	N := v.Flow.N()
+	s := Samples{N: N}
+	for len(s.LogQ) < n {
+		rows := min(v.Config.Batch, n-len(s.LogQ))
+		out, err := v.sample.Exec(v.latent(rows))
+		if err != nil {
+			return Samples{}, err
+		}
+		x := toFloat64(out[0])
+		if v.Config.Symmetric {
+			for r := 0; r < rows; r++ {
+				if v.rng.IntN(2) == 1 {
+					for i := r * N; i < (r+1)*N; i++ {
+						x[i] = -x[i]
+					}
+				}
+			}
+		}
+		s.X = append(s.X, x...)
+		s.LogQ = append(s.LogQ, toFloat64(out[1])...)
+		s.Energy = append(s.Energy, toFloat64(out[2])...)
+	}
+	return s, nil
+}
+
+// FreeEnergy estimates F[q] = E_q[ln q + E] from samples, with its standard error.
+func (s Samples) FreeEnergy() (mean, stdErr float64) {
+	f := make([]float64, s.Rows())
+	for i := range f {
+		f[i] = s.LogQ[i] + s.Energy[i]
+	}
+	return meanStdErr(f)
+}
+
+func toFloat64(t *tensors.Tensor) []float64 {
+	switch t.DType() {
+	case dtypes.Float64:
+		return tensors.MustCopyFlatData[float64](t)
+	case dtypes.Float32:
+		f := tensors.MustCopyFlatData[float32](t)
+		out := make([]float64, len(f))
+		for i, v := range f {
+			out[i] = float64(v)
+		}
+		return out
+	}
+	panic(fmt.Sprintf("flows: unexpected dtype %s", t.DType()))
+}
+
+func meanStdErr(f []float64) (mean, stdErr float64) {
+	n := float64(len(f))
+	for _, v := range f {
+		mean += v
+	}
+	mean /= n
+	if len(f) < 2 {
+		return mean, math.NaN()
+	}
+	ss := 0.0
+	for _, v := range f {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / (n - 1) / n)
+}
