@@ -1,0 +1,54 @@
+package vision
+
+import (
+	"os"
+	"testing"
+
+	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/data"
+)
+
+func fashion(t *testing.T, nTrain, nTest int) (*classify.Data, *classify.Data) {
+	t.Helper()
+	if os.Getenv(data.EnvVar) == "" {
+		t.Setenv(data.EnvVar, "../../../shared/data")
+	}
+	tr, te, err := LoadImages(FashionMNIST, nTrain, nTest)
+	if err != nil {
+		t.Skipf("Fashion-MNIST not available: %v", err)
+	}
+	return tr, te
+}
+
+// A small ConvNet trained for two epochs on 1000 Fashion-MNIST images must
+// beat chance (10%) by far on unseen images; the test accuracy reference is
+// chance, and the training loss must fall below ln 10 = 2.30 (the loss of a
+// uniform guess).
+func TestSmallConvNetLearnsFashionMNIST(t *testing.T) {
+	tr, te := fashion(t, 1000, 500)
+	if tr.Len() != 1000 || te.Len() != 500 || tr.Shape[0] != 28 || tr.Shape[2] != 1 {
+		t.Fatalf("got %d train, %d test images of shape %v", tr.Len(), te.Len(), tr.Shape)
+	}
+	cfg := ConvNetConfig{Conv1: 8, Conv2: 16, Kernel: 3, Padding: 2, Hidden: 64, Classes: 10, Dropout1: 0.25}
+	c := classify.New(backend.Must(), cfg.Model(), 10).Seed(1).Standardize(tr)
+	h, err := c.Fit(tr, te, classify.Config{Epochs: 2, BatchSize: 32, LearningRate: 1e-3, Seed: 1,
+		Augment: FlipCrop(2, true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := h.Last()
+	t.Logf("train loss %.3f acc %.3f, test loss %.3f acc %.3f, %.0f images/s", last.TrainLoss, last.TrainAcc, last.TestLoss, last.TestAcc, last.ImagesPerSecond)
+	if last.TestAcc < 0.5 || last.TrainLoss > 2.0 {
+		t.Fatalf("test accuracy %.3f (want >= 0.5, chance 0.1), train loss %.3f (want < 2.0 < ln 10)", last.TestAcc, last.TrainLoss)
+	}
+}
+
+func TestFromImagesErrors(t *testing.T) {
+	if _, err := FromImages(&data.Images{N: 2, Channels: 1, Height: 2, Width: 2, Pixels: make([]uint8, 7), Labels: []uint8{0, 1}}, "bad"); err == nil {
+		t.Error("wrong pixel count accepted")
+	}
+	if _, _, err := LoadImages("mnist-ish", 0, 0); err == nil {
+		t.Error("unknown dataset accepted")
+	}
+}
