@@ -28,8 +28,7 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute/gobackend"  // registers "go"
-	_ "github.com/gomlx/go-xla/compute/xla" // registers "xla" (no auto-download)
+	_ "github.com/gomlx/compute/gobackend" // registers "go"
 )
 
 const (
@@ -83,6 +82,10 @@ func New() (b compute.Backend, err error) {
 	if strings.HasPrefix(cfg, "xla:") && os.Getenv("GOPJRT_CUDA_CHECKS") == "" {
 		// The CUDA plugin otherwise insists on finding NVIDIA's pip packages next to it.
 		_ = os.Setenv("GOPJRT_CUDA_CHECKS", "0")
+	}
+	if strings.HasPrefix(cfg, "xla:") && !xlaLinked {
+		return nil, fmt.Errorf("backend %q needs the XLA backend, which this binary was built without (cgo is off: "+
+			"install a C compiler, e.g. apt-get install gcc, and rebuild with CGO_ENABLED=1)", cfg)
 	}
 	defer func() {
 		// compute.NewWithConfig panics on an unknown backend name.
