@@ -138,6 +138,13 @@ func (v *Variational) Step() (StepStats, error) {
 	return StepStats{Step: v.step, Loss: mean, StdErr: se}, nil
 }
 
+// Skip sets the step counter to steps (after resuming from a checkpoint) and
+// reseeds the latent noise from it, so a resumed run draws new batches.
+func (v *Variational) Skip(steps int) {
+	v.step = steps
+	v.rng = rand.New(rand.NewPCG(v.Config.Seed, 0x7a+uint64(steps)))
+}
+
 // Steps returns the number of steps taken by this trainer.
 func (v *Variational) Steps() int { return v.step }
 

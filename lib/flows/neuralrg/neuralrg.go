@@ -1,0 +1,450 @@
+// Package neuralrg puts the pieces of Neural Network Renormalization Group
+// together for the two-dimensional Ising model (S.-H. Li and L. Wang, PRL 121,
+// 260601 (2018), arXiv:1802.02840): a hierarchical RealNVP flow
+// ([flows.Bijector]) trained by the variational free energy on the continuous
+// relaxation of the Ising model ([ising.Relaxation]), whose exact lower bound
+// -lnZ_relaxed = Fix - lnZ is known from Kaufman's solution, so training can be
+// judged by the relative error
+//
+//	rel_err = (F[q] - F_exact) / |F_exact|,   F[q] = E_q[ln q(x) + E(x)] >= F_exact.
+//
+// The trained flow is then an exact sampler through independence Metropolis
+// ([flows.Metropolis]), and its hierarchy shows the renormalization group:
+// read out level by level, a generated configuration goes from coarse to fine.
+//
+// The notebook notebooks/neural-rg.ipynb and the command `physnb neuralrg train`
+// both use this package:
+//
+//	m, err := neuralrg.New(backend, neuralrg.DefaultConfig(8))
+//	err = m.Train(300, nil)
+//	rep, err := m.Evaluate(4096)
+//	fmt.Println(rep.Loss, m.Bound, rep.RelErr, rep.Acceptance)
+package neuralrg
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/physnb/physnb/lib/flows"
+	"github.com/physnb/physnb/lib/ising"
+)
+
+// Config is everything that defines a NeuralRG run; its JSON form is stored
+// next to the checkpoints so that a run can resume.
+type Config struct {
+	// L is the linear lattice size, T the temperature.
+	L int     `json:"L"`
+	T float64 `json:"T"`
+	// Arch is "tebd" or "mera".
+	Arch string `json:"arch"`
+	// Depth is the number of TEBD layers or of MERA RG levels (0: the default,
+	// 4 for TEBD and log2 L for MERA).
+	Depth int `json:"depth"`
+	// Repeat is the number of (decimator, disentangler) pairs per MERA level.
+	Repeat int `json:"repeat"`
+	// Blocks is the number of RealNVP coupling layers in each block.
+	Blocks int `json:"blocks"`
+	// MLPLayers and Hidden shape the networks inside each coupling.
+	MLPLayers int `json:"mlp_layers"`
+	Hidden    int `json:"hidden"`
+	// ScaleBound bounds the log-scale of each coupling.
+	ScaleBound float64 `json:"scale_bound"`
+	// Activation of the hidden layers.
+	Activation string `json:"activation"`
+	// Batch, LearningRate and Seed of the training.
+	Batch        int     `json:"batch"`
+	LearningRate float64 `json:"lr"`
+	Seed         uint64  `json:"seed"`
+	// Symmetric trains the Z2-symmetrised density ½[q(x) + q(-x)].
+	Symmetric bool `json:"symmetric"`
+	// Shift is the smallest eigenvalue of the shifted coupling matrix K'.
+	Shift float64 `json:"shift"`
+}
+
+// DefaultConfig returns the default run for an L x L lattice at T_c: a MERA
+// of log2 L levels with 4-coupling RealNVP blocks, batch 512, Adam at 1e-3,
+// trained on the Z2-symmetrised density.
+func DefaultConfig(L int) Config {
+	blk := flows.DefaultRealNVP()
+	return Config{
+		L: L, T: ising.CriticalT, Arch: "mera", Repeat: 1,
+		Blocks: blk.Couplings, MLPLayers: blk.MLPLayers, Hidden: blk.Hidden,
+		ScaleBound: blk.ScaleBound, Activation: blk.Activation,
+		Batch: 512, LearningRate: 1e-3, Seed: 1, Symmetric: true, Shift: ising.DefaultShift,
+	}
+}
+
+// withDefaults fills the depth.
+func (c Config) withDefaults() Config {
+	if c.Depth == 0 {
+		if c.Arch == "mera" {
+			c.Depth = flows.MaxMERADepth(c.L)
+		} else {
+			c.Depth = 4
+		}
+	}
+	if c.Repeat == 0 {
+		c.Repeat = 1
+	}
+	if c.Shift == 0 {
+		c.Shift = ising.DefaultShift
+	}
+	return c
+}
+
+// Validate reports the first bad parameter with its valid range.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if !(c.T > 0) || math.IsInf(c.T, 0) {
+		return fmt.Errorf("neuralrg: temperature T=%v must be positive and finite", c.T)
+	}
+	if _, err := flows.NewLayout(c.Arch, c.L, c.Depth, c.Repeat); err != nil {
+		return err
+	}
+	if err := c.block().Validate(); err != nil {
+		return err
+	}
+	if c.Batch < 2 {
+		return fmt.Errorf("neuralrg: batch=%d must be >= 2", c.Batch)
+	}
+	if !(c.LearningRate > 0) {
+		return fmt.Errorf("neuralrg: learning rate %v must be positive", c.LearningRate)
+	}
+	return nil
+}
+
+func (c Config) block() flows.RealNVP {
+	return flows.RealNVP{Dim: 4, Couplings: c.Blocks, MLPLayers: c.MLPLayers, Hidden: c.Hidden,
+		ScaleBound: c.ScaleBound, Activation: c.Activation}
+}
+
+// Point is one entry of the training history.
+type Point struct {
+	Step   int     `json:"step"`
+	Loss   float64 `json:"loss"`
+	StdErr float64 `json:"std_err"`
+}
+
+// Model is a NeuralRG flow for one Ising model, with its exact references.
+type Model struct {
+	Config     Config
+	Relaxation *ising.Relaxation
+	// LnZ is the exact lnZ of the discrete model (Kaufman), Fix the relaxation
+	// constant and Bound = Fix - LnZ the exact minimum of the loss.
+	LnZ, Fix, Bound float64
+	Flow            *flows.Bijector
+	Trainer         *flows.Variational
+	// History of the training losses (one point per step).
+	History []Point
+	// TrainSeconds is the wall time spent in Train.
+	TrainSeconds float64
+	backend      compute.Backend
+	levels       *model.Exec
+}
+
+// New builds the model: the exact references, the layout, fresh weights and the trainer.
+func New(b compute.Backend, cfg Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	r, err := ising.NewRelaxation(cfg.L, cfg.T, cfg.Shift)
+	if err != nil {
+		return nil, err
+	}
+	lnZ, err := ising.KaufmanLnZ(cfg.L, cfg.T)
+	if err != nil {
+		return nil, err
+	}
+	lay, err := flows.NewLayout(cfg.Arch, cfg.L, cfg.Depth, cfg.Repeat)
+	if err != nil {
+		return nil, err
+	}
+	bj, err := flows.NewBijector(model.NewStore(), lay, cfg.block(), dtypes.Float32, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := flows.NewVariational(b, bj, r.EnergyGraph, flows.VariationalConfig{
+		Batch: cfg.Batch, LearningRate: cfg.LearningRate, Symmetric: cfg.Symmetric, Seed: cfg.Seed + 1})
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: cfg, Relaxation: r, LnZ: lnZ, Fix: r.Fix, Bound: r.ExactBound(lnZ),
+		Flow: bj, Trainer: tr, backend: b}, nil
+}
+
+// MustNew is [New] for notebook cells.
+func MustNew(b compute.Backend, cfg Config) *Model {
+	m, err := New(b, cfg)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// RelErr is (loss - Bound)/|Bound|.
+func (m *Model) RelErr(loss float64) float64 { return (loss - m.Bound) / math.Abs(m.Bound) }
+
+// Train takes `steps` Adam steps (an "epoch" of the original code is one step
+// on a fresh batch). observe, if not nil, sees every step and may stop the run
+// by returning an error (e.g. a progress bar reporting NaN).
+func (m *Model) Train(steps int, observe func(step int, loss float64) error) error {
+	if steps < 0 {
+		return fmt.Errorf("neuralrg: steps=%d must be >= 0", steps)
+	}
+	start := time.Now()
+	defer func() { m.TrainSeconds += time.Since(start).Seconds() }()
+	for i := 0; i < steps; i++ {
+		st, err := m.Trainer.Step()
+		if err != nil {
+			return err
+		}
+		step := len(m.History) + 1
+		m.History = append(m.History, Point{Step: step, Loss: st.Loss, StdErr: st.StdErr})
+		if observe != nil {
+			if err := observe(step, st.Loss); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RecentLoss averages the last n training losses (fewer if the history is shorter).
+func (m *Model) RecentLoss(n int) float64 {
+	h := m.History
+	if len(h) == 0 {
+		return math.NaN()
+	}
+	if n > len(h) {
+		n = len(h)
+	}
+	s := 0.0
+	for _, p := range h[len(h)-n:] {
+		s += p.Loss
+	}
+	return s / float64(n)
+}
+
+// Report is the evaluation of a trained flow on fresh samples.
+type Report struct {
+	Samples int
+	// Loss is F[q] estimated on the samples, LossStdErr its standard error.
+	Loss, LossStdErr float64
+	RelErr           float64
+	// Acceptance of the independence Metropolis chain; ESS the importance-weight
+	// effective sample size fraction; Tau the chain's integrated autocorrelation
+	// time of the energy.
+	Acceptance, ESS, Tau float64
+	// Observables from the Metropolis chain (unbiased for the Ising model), with
+	// standard errors that include the autocorrelation time.
+	Observables, ObservablesErr ising.Observables
+	// Raw are the same averages over the flow's samples without the Metropolis
+	// correction (biased by the flow's imperfection).
+	Raw ising.Observables
+	// SamplesPerSecond of drawing from the flow.
+	SamplesPerSecond float64
+	// Draws keeps the samples for plots.
+	Draws flows.Samples
+}
+
+// Evaluate draws n independent samples, estimates the loss, runs the
+// independence Metropolis chain over them and measures the observables.
+func (m *Model) Evaluate(n int) (Report, error) {
+	if n < 20 {
+		return Report{}, fmt.Errorf("neuralrg: need >= 20 samples to evaluate, got %d", n)
+	}
+	start := time.Now()
+	s, err := m.Trainer.Sample(n)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Samples: n, Draws: s, SamplesPerSecond: float64(n) / time.Since(start).Seconds()}
+	rep.Loss, rep.LossStdErr = s.FreeEnergy()
+	rep.RelErr = m.RelErr(rep.Loss)
+	logPi := make([]float64, n)
+	for i, e := range s.Energy {
+		logPi[i] = -e
+	}
+	chain, err := flows.Metropolis(s.LogQ, logPi, m.Config.Seed+7)
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Acceptance = chain.Acceptance
+	rep.ESS = flows.ImportanceESS(s.LogQ, logPi)
+	rng := rand.New(rand.NewPCG(m.Config.Seed+11, 3))
+	per := make([]ising.Observables, n)
+	for i := 0; i < n; i++ {
+		per[i] = ising.SpinEstimates(m.Config.L, s.Row(i), rng)
+		rep.Raw.EnergyPerSite += per[i].EnergyPerSite / float64(n)
+		rep.Raw.AbsMagnetisation += per[i].AbsMagnetisation / float64(n)
+		rep.Raw.StructureFactor += per[i].StructureFactor / float64(n)
+	}
+	e, am, sf := make([]float64, n), make([]float64, n), make([]float64, n)
+	for t, idx := range chain.State {
+		e[t], am[t], sf[t] = per[idx].EnergyPerSite, per[idx].AbsMagnetisation, per[idx].StructureFactor
+	}
+	rep.Tau = flows.AutocorrTime(e)
+	meanErr := func(v []float64) (float64, float64) {
+		mu, ss := 0.0, 0.0
+		for _, x := range v {
+			mu += x
+		}
+		mu /= float64(len(v))
+		for _, x := range v {
+			ss += (x - mu) * (x - mu)
+		}
+		return mu, math.Sqrt(ss / float64(len(v)-1) / float64(len(v)) * flows.AutocorrTime(v))
+	}
+	rep.Observables.EnergyPerSite, rep.ObservablesErr.EnergyPerSite = meanErr(e)
+	rep.Observables.AbsMagnetisation, rep.ObservablesErr.AbsMagnetisation = meanErr(am)
+	rep.Observables.StructureFactor, rep.ObservablesErr.StructureFactor = meanErr(sf)
+	return rep, nil
+}
+
+// Level is a configuration read out inside the hierarchy.
+type Level struct {
+	// Name says where it was read (e.g. "level 2 (4x4)").
+	Name string
+	// Size is the side of the image, Pixels its Size² values (row-major).
+	Size   int
+	Pixels []float64
+}
+
+// Levels generates n configurations and reads each out at every stage of the
+// hierarchy, in generation order. For MERA these are the coarse-grained
+// lattices: after RG level k the sites on the 2^k sublattice are final, an
+// (L/2^k)² image, preceded by the latent noise on the coarsest sublattice. For
+// TEBD, the full lattice after every layer (the latent noise first).
+// The result is indexed [sample][stage].
+func (m *Model) Levels(n int) ([][]Level, error) {
+	if m.levels == nil {
+		var err error
+		m.levels, err = model.NewExec(m.backend, m.Flow.Store(), func(_ *model.Scope, z *Node) []*Node {
+			x, _, lv := m.Flow.GenerateLevels(z)
+			return append([]*Node{z, x}, lv...)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	L, N := m.Config.L, m.Config.L*m.Config.L
+	rng := rand.New(rand.NewPCG(m.Config.Seed+13, 5))
+	z := make([]float32, n*N)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64())
+	}
+	out, err := m.levels.Exec(tensors.FromFlatDataAndDimensions(z, n, N))
+	if err != nil {
+		return nil, err
+	}
+	vals := make([][]float32, len(out))
+	for i, t := range out {
+		vals[i] = tensors.MustCopyFlatData[float32](t)
+	}
+	layers := m.Flow.Layout.Layers
+	// Stages: (output index, sublattice spacing, name).
+	type stage struct {
+		out, spacing int
+		name         string
+	}
+	var stages []stage
+	if m.Config.Arch == "mera" {
+		top := 1 << m.Config.Depth
+		stages = append(stages, stage{0, top, fmt.Sprintf("latent (%dx%d)", L/top, L/top)})
+		for li, layer := range layers {
+			if li == len(layers)-1 || layers[li+1].Level != layer.Level {
+				s := 1 << layer.Level
+				stages = append(stages, stage{2 + li, s, fmt.Sprintf("level %d (%dx%d)", layer.Level, L/s, L/s)})
+			}
+		}
+	} else {
+		stages = append(stages, stage{0, 1, "latent"})
+		for li := range layers {
+			stages = append(stages, stage{2 + li, 1, fmt.Sprintf("layer %d", li+1)})
+		}
+	}
+	res := make([][]Level, n)
+	for r := 0; r < n; r++ {
+		for _, st := range stages {
+			size := L / st.spacing
+			px := make([]float64, 0, size*size)
+			for y := 0; y < L; y += st.spacing {
+				for x := 0; x < L; x += st.spacing {
+					px = append(px, float64(vals[st.out][r*N+y*L+x]))
+				}
+			}
+			res[r] = append(res[r], Level{Name: st.name, Size: size, Pixels: px})
+		}
+	}
+	return res, nil
+}
+
+// state is what Save writes next to the weights.
+type state struct {
+	Config       Config  `json:"config"`
+	History      []Point `json:"history"`
+	TrainSeconds float64 `json:"train_seconds"`
+}
+
+const stateFile = "neuralrg.json"
+
+// Save writes a checkpoint of the weights and optimizer state (GoMLX
+// checkpoint format) and the configuration and history to dir.
+func (m *Model) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("neuralrg: saving to %s: %w", dir, err)
+	}
+	h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
+	if err != nil {
+		return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
+	}
+	if err := h.Save(); err != nil {
+		return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
+	}
+	js, err := json.MarshalIndent(state{m.Config, m.History, m.TrainSeconds}, "", " ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, stateFile), js, 0o644)
+}
+
+// HasCheckpoint reports whether dir holds a saved run.
+func HasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, stateFile))
+	return err == nil
+}
+
+// Load rebuilds a saved model from dir (configuration, history, weights and
+// Adam moments), ready to continue training or to sample.
+func Load(b compute.Backend, dir string) (*Model, error) {
+	js, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if err != nil {
+		return nil, fmt.Errorf("neuralrg: no saved run in %s: %w", dir, err)
+	}
+	var st state
+	if err := json.Unmarshal(js, &st); err != nil {
+		return nil, fmt.Errorf("neuralrg: reading %s: %w", filepath.Join(dir, stateFile), err)
+	}
+	m, err := New(b, st.Config)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done(); err != nil {
+		return nil, fmt.Errorf("neuralrg: loading weights from %s: %w", dir, err)
+	}
+	m.History, m.TrainSeconds = st.History, st.TrainSeconds
+	m.Trainer.Skip(len(st.History))
+	return m, nil
+}
