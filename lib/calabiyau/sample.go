@@ -122,6 +122,13 @@ func jacobian(c chart, g [5]complex128, dep int) [3][4]complex128 {
 	return j
 }
 
+// Jacobian is the embedding Jacobian J_ai = ∂z_i/∂x_a of a point's chart:
+// three local coordinates x to the four affine coordinates z of the patch,
+// with ∂z_dep/∂x_a = -(∂Q/∂x_a)/(∂Q/∂z_dep) from Q = 0.
+func Jacobian(q *Quintic, pt Point) [3][4]complex128 {
+	return jacobian(chartOf(pt), q.Grad(pt.Z), pt.Dep)
+}
+
 // pullback is g_ab̄ = Σ_ij J_ai ĝ_ij̄ conj(J_bj).
 func pullback(j [3][4]complex128, g [4][4]complex128) [9]complex128 {
 	var out [9]complex128
