@@ -49,6 +49,60 @@ func MustMonomialBasis(k int) *MonomialBasis {
 	return b
 }
 
+// NewReducedBasis is a basis of the degree-k sections on the quintic itself.
+// For k < 5 it is the full basis. For k ≥ 5 every product r·Q with r a
+// monomial of degree k-5 vanishes on the variety, a linear relation among the
+// monomials r z_i^5 and r Π z_j; for each r (in order) one monomial of its
+// relation that is still present is removed (cyjax's reduction scheme), leaving
+// C(k+4,4) - C(k-1,4) sections, e.g. 125 at k = 5. Without the reduction the
+// T-operator of Donaldson's algorithm is singular.
+func NewReducedBasis(k int) (*MonomialBasis, error) {
+	b, err := NewMonomialBasis(k)
+	if err != nil || k < 5 {
+		return b, err
+	}
+	present := make(map[[5]int]bool, len(b.Powers))
+	for _, p := range b.Powers {
+		present[p] = true
+	}
+	rs, _ := NewMonomialBasis(k - 5)
+	var rPowers [][5]int
+	if k == 5 {
+		rPowers = [][5]int{{}}
+	} else {
+		rPowers = rs.Powers
+	}
+	for _, r := range rPowers {
+		removed := false
+		for i := 0; i < 5 && !removed; i++ {
+			m := r
+			m[i] += 5
+			if present[m] {
+				present[m], removed = false, true
+			}
+		}
+		if !removed {
+			m := r
+			for i := range m {
+				m[i]++
+			}
+			if present[m] {
+				present[m], removed = false, true
+			}
+		}
+		if !removed {
+			return nil, fmt.Errorf("calabiyau: basis reduction failed at degree %d", k)
+		}
+	}
+	out := &MonomialBasis{Degree: k}
+	for _, p := range b.Powers {
+		if present[p] {
+			out.Powers = append(out.Powers, p)
+		}
+	}
+	return out, nil
+}
+
 // Size is the number of sections N.
 func (b *MonomialBasis) Size() int { return len(b.Powers) }
 

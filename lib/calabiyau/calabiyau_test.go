@@ -230,6 +230,13 @@ func TestSectionDerivatives(t *testing.T) {
 	if MustMonomialBasis(4).Size() != 70 { // C(8,4), cyjax's 70 sections at degree 4
 		t.Fatalf("degree-4 basis size %d, want 70", MustMonomialBasis(4).Size())
 	}
+	// Reduced bases: C(k+4,4) - C(k-1,4) sections (cyjax's docs: 125 at k = 5).
+	for k, want := range map[int]int{3: 35, 5: 125, 6: 205} {
+		rb, err := NewReducedBasis(k)
+		if err != nil || rb.Size() != want {
+			t.Errorf("reduced basis at k = %d has %d sections (err %v), want %d", k, rb.Size(), err, want)
+		}
+	}
 	p := q.MustSample(rng(7), 1).Points[0]
 	n := b.Size()
 	s, ds := make([]complex128, n), make([]complex128, 4*n)

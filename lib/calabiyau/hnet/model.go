@@ -292,3 +292,34 @@ func (m *Model) SigmaGrid(radii, phases []float64, points int) ([][]float64, err
 	}
 	return out, nil
 }
+
+// EvalGrid returns the evaluation moduli of the tutorial: nRadii radii evenly
+// from 1 to rMax and nPhases phases. The tutorial's phases 2πj/nPhases put
+// ψ on a fifth root of unity at |ψ| = 1, the singular conifold points, so the
+// phases here are shifted by half a step, (j + 1/2)·2π/nPhases.
+func EvalGrid(rMax float64, nRadii, nPhases int) (radii, phases []float64) {
+	for i := 0; i < nRadii; i++ {
+		r := 1.0
+		if nRadii > 1 {
+			r = 1 + (rMax-1)*float64(i)/float64(nRadii-1)
+		}
+		radii = append(radii, r)
+	}
+	for j := 0; j < nPhases; j++ {
+		phases = append(phases, (float64(j)+0.5)*2*math.Pi/float64(nPhases))
+	}
+	return radii, phases
+}
+
+// GridStats reduces a σ grid (radius × phase) to the mean, minimum and maximum over phases.
+func GridStats(grid [][]float64) (mean, lo, hi []float64) {
+	for _, row := range grid {
+		m, l, h := 0.0, math.Inf(1), math.Inf(-1)
+		for _, v := range row {
+			m += v
+			l, h = math.Min(l, v), math.Max(h, v)
+		}
+		mean, lo, hi = append(mean, m/float64(len(row))), append(lo, l), append(hi, h)
+	}
+	return mean, lo, hi
+}
