@@ -1,0 +1,66 @@
+package holography
+
+import (
+	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/holography/ode"
+)
+
+// Profile holds H(η) at the three RK4 stage points (start, middle, end) of
+// each layer: all the network ever needs of a metric.
+type Profile [][3]float64
+
+// TrueProfile samples the black hole's H(η) at the stage points of cfg.
+func TrueProfile(cfg Config, bh *blackhole.Background) Profile {
+	etas := cfg.StageEtas()
+	p := make(Profile, len(etas))
+	for i, e := range etas {
+		for s := 0; s < 3; s++ {
+			p[i][s] = bh.HAt(e[s])
+		}
+	}
+	return p
+}
+
+// stageIndex maps a stage time inside layer i back to 0, 1, 2.
+func stageIndex(cfg Config, i int, t float64) int {
+	h := cfg.Step()
+	x := (t - cfg.LayerEta(i)) / (h / 2)
+	switch {
+	case x < 0.5:
+		return 0
+	case x < 1.5:
+		return 1
+	}
+	return 2
+}
+
+// Propagate integrates the scalar-field equation on the host (float64) with
+// the given metric profile, from (φ, Π) at η_UV through the N RK4 layers, and
+// returns (φ, Π) at η_IR.
+func Propagate(cfg Config, prof Profile, phi, pi float64) (float64, float64) {
+	p, q := PropagateBatch(cfg, prof, []float64{phi}, []float64{pi})
+	return p[0], q[0]
+}
+
+// PropagateBatch is Propagate for many boundary points at once: the state
+// handed to the RK4 step is [φ₁…φ_B, Π₁…Π_B].
+func PropagateBatch(cfg Config, prof Profile, phi, pi []float64) (phiIR, piIR []float64) {
+	B := len(phi)
+	y := append(append(make([]float64, 0, 2*B), phi...), pi...)
+	h := cfg.Step()
+	for i := 0; i < cfg.Layers; i++ {
+		layer := i
+		field := func(t float64, y []float64) []float64 {
+			H := prof[layer][stageIndex(cfg, layer, t)]
+			d := make([]float64, 2*B)
+			for k := 0; k < B; k++ {
+				phi, pi := y[k], y[B+k]
+				d[k] = pi
+				d[B+k] = -H*pi + cfg.MassSq*phi + cfg.DV(phi)
+			}
+			return d
+		}
+		y = ode.RK4Host(field, cfg.LayerEta(i), h, y)
+	}
+	return y[:B], y[B:]
+}

@@ -1,0 +1,171 @@
+package holography
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/holography/blackhole"
+)
+
+func TestConfigValidation(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"zero layers", func(c *Config) { c.Layers = 0 }, "at least 1"},
+		{"cut-offs swapped", func(c *Config) { c.EtaUV, c.EtaIR = 0.1, 1 }, "out of order"},
+		{"horizon cut-off at 0", func(c *Config) { c.EtaIR = 0 }, "out of order"},
+		{"epsilon", func(c *Config) { c.Epsilon = 0 }, "ε"},
+		{"empty phi box", func(c *Config) { c.PhiMax = c.PhiMin }, "empty"},
+		{"NaN mass", func(c *Config) { c.MassSq = math.NaN() }, "finite"},
+	}
+	for _, tc := range cases {
+		c := DefaultConfig()
+		tc.edit(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Errorf("default config: %v", err)
+	}
+}
+
+// Matching conditions of the ansatz (walkthrough's assumption A1): H and its
+// first K-1 derivatives are continuous at η*. Checked with one-sided finite
+// differences of the host evaluation for random d, and the graph evaluation
+// must agree with the host one.
+func TestAnsatzMatching(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, K := range []int{1, 2, 3, 4} {
+		a := NewAnsatz()
+		a.K = K
+		d := make([]float64, K)
+		for j := range d {
+			d[j] = rng.NormFloat64()
+		}
+		x, e := a.EtaStar, 1e-4
+		left := func(k int) float64 { return a.EvalHost(d, x-float64(k)*e) }
+		right := func(k int) float64 { return a.EvalHost(d, x+float64(k)*e) }
+		// value: extrapolate both sides to η* linearly
+		vl, vr := 2*left(1)-left(2), 2*right(1)-right(2)
+		if math.Abs(vl-vr) > 1e-6 {
+			t.Errorf("K=%d: H jumps at η*: %g vs %g", K, vl, vr)
+		}
+		if K >= 2 {
+			sl := (-3*left(1) + 4*left(2) - left(3)) / (-2 * e) // H'(η*-e) from left-side points only
+			sr := (-3*right(1) + 4*right(2) - right(3)) / (2 * e)
+			// both are derivatives at x∓e; compare after a first-order shift by H''·e (bounded by 1e-2)
+			if math.Abs(sl-sr) > 1e-2 {
+				t.Errorf("K=%d: H' jumps at η*: %g vs %g", K, sl, sr)
+			}
+		}
+		// the IR part keeps the horizon pole: η·H → 1 as η → 0
+		if got := 1e-6 * a.EvalHost(d, 1e-6); math.Abs(got-1) > 1e-5 {
+			t.Errorf("K=%d: η·H(η→0) = %g, want 1", K, got)
+		}
+		// graph vs host
+		store := model.NewStore()
+		store.RootScope().In("ansatz").VariableWithValue("d", d)
+		etas := []float64{0.1, 0.3, 0.49, 0.5, 0.7, 1}
+		exec := model.MustNewExec(backend.Must(), store, func(scope *model.Scope, g *Graph) *Node {
+			return a.hOf(scope, g, etas)
+		})
+		got := tensors.MustCopyFlatData[float64](exec.MustCall()[0])
+		for i, eta := range etas {
+			if want := a.EvalHost(d, eta); math.Abs(got[i]-want) > 1e-12*math.Abs(want) {
+				t.Errorf("K=%d: graph H(%g) = %g, host %g", K, eta, got[i], want)
+			}
+		}
+	}
+}
+
+// Labels must be exactly what an independent propagation says: here the
+// Schwarzschild H = 3 coth 3η is used directly (no quadrature, no root finder)
+// in a hand-written RK4 loop.
+func TestDataLabels(t *testing.T) {
+	cfg := DefaultConfig()
+	data := MustGenerate(cfg, blackhole.Schwarzschild(), 100, 7)
+	if data.Len() != 200 || data.Positives() != 100 {
+		t.Fatalf("got %d samples, %d positive: want 200, 100", data.Len(), data.Positives())
+	}
+	h := cfg.Step()
+	f := func(eta, phi, pi float64) (float64, float64) {
+		return pi, -blackhole.SchwarzschildH(eta)*pi + cfg.MassSq*phi + cfg.Lambda*phi*phi*phi
+	}
+	for i := range data.Phi {
+		phi, pi := data.Phi[i], data.Pi[i]
+		for l := 0; l < cfg.Layers; l++ {
+			eta := cfg.EtaUV + float64(l)*h
+			a1, b1 := f(eta, phi, pi)
+			a2, b2 := f(eta+h/2, phi+h/2*a1, pi+h/2*b1)
+			a3, b3 := f(eta+h/2, phi+h/2*a2, pi+h/2*b2)
+			a4, b4 := f(eta+h, phi+h*a3, pi+h*b3)
+			phi += h / 6 * (a1 + 2*a2 + 2*a3 + a4)
+			pi += h / 6 * (b1 + 2*b2 + 2*b3 + b4)
+		}
+		F := 2/cfg.EtaIR*pi - cfg.MassSq*phi - cfg.Lambda*phi*phi*phi
+		want := 1.0
+		if math.Abs(F) < cfg.Epsilon {
+			want = 0
+		}
+		if data.Label[i] != want {
+			t.Errorf("sample %d (φ=%g, Π=%g): label %g, independent F=%g", i, data.Phi[i], data.Pi[i], data.Label[i], F)
+		}
+	}
+	if acc := Accuracy(cfg, TrueProfile(cfg, blackhole.Schwarzschild()), data); acc != 1 {
+		t.Errorf("the true metric classifies its own data with accuracy %g, want 1", acc)
+	}
+	if _, err := Generate(cfg, blackhole.Schwarzschild(), 0, 1); err == nil {
+		t.Error("0 samples per class should fail")
+	}
+}
+
+// The graph network with a per-layer metric set to a profile must reproduce the
+// host propagation to rounding.
+func TestGraphForwardMatchesHost(t *testing.T) {
+	cfg := DefaultConfig()
+	pl := NewPerLayer()
+	net, err := NewNetwork(cfg, pl, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hn := pl.Values(net.Store)
+	prof := make(Profile, cfg.Layers)
+	for i := range prof {
+		prof[i] = [3]float64{hn[i], hn[i], hn[i]}
+	}
+	phi := []float64{0.1, 0.5, 1.0, 1.5}
+	pi := []float64{-0.1, 0.0, 0.2, 0.6}
+	exec := model.MustNewExec(backend.Must(), net.Store, func(scope *model.Scope, phi, pi *Node) *Node {
+		return net.Forward(scope, phi, pi)
+	})
+	got := tensors.MustCopyFlatData[float64](exec.MustCall(phi, pi)[0])
+	p, q := PropagateBatch(cfg, prof, phi, pi)
+	for i := range phi {
+		if want := cfg.F(p[i], q[i]); math.Abs(got[i]-want) > 1e-10*math.Max(1, math.Abs(want)) {
+			t.Errorf("F(%g, %g): graph %g, host %g", phi[i], pi[i], got[i], want)
+		}
+	}
+}
+
+func TestTrainingBadInput(t *testing.T) {
+	cfg := DefaultConfig()
+	d := &Dataset{Phi: []float64{0}, Pi: []float64{0}, Label: []float64{0}}
+	tr := DefaultTraining()
+	if _, _, err := Train(backend.Must(), cfg, NewAnsatz(), d, nil, tr, nil); err == nil || !strings.Contains(err.Error(), "batch") {
+		t.Errorf("one sample with batch 50: %v", err)
+	}
+	a := NewAnsatz()
+	a.EtaStar = 2
+	if _, err := NewNetwork(cfg, a, 1); err == nil || !strings.Contains(err.Error(), "between the cut-offs") {
+		t.Errorf("η* outside cut-offs: %v", err)
+	}
+}
