@@ -1,6 +1,8 @@
 package holography
 
 import (
+	"math"
+
 	"github.com/physnb/physnb/lib/holography/blackhole"
 	"github.com/physnb/physnb/lib/holography/ode"
 )
@@ -64,3 +66,52 @@ func PropagateBatch(cfg Config, prof Profile, phi, pi []float64) (phiIR, piIR []
 	}
 	return y[:B], y[B:]
 }
+
+// HostLoss is the training MSE of the smooth final layer (width w) for a
+// metric profile, computed on the host in float64: the objective the network
+// minimises, without regularisers, for landscape scans and checks.
+func HostLoss(cfg Config, prof Profile, d *Dataset, w float64) float64 {
+	p, q := PropagateBatch(cfg, prof, d.Phi, d.Pi)
+	s := 0.0
+	for i := range p {
+		t := SmoothT(cfg.F(p[i], q[i]), w)
+		if math.IsNaN(t) { // |F| overflowed: t → 1
+			t = 1
+		}
+		s += (t - d.Label[i]) * (t - d.Label[i])
+	}
+	return s / float64(len(p))
+}
+
+// HostProfile evaluates the ansatz with coefficients d at the RK4 stage points.
+func (a *Ansatz) HostProfile(cfg Config, d []float64) Profile {
+	st := cfg.StageEtas()
+	p := make(Profile, len(st))
+	for i := range st {
+		for s := 0; s < 3; s++ {
+			p[i][s] = a.EvalHost(d, st[i][s])
+		}
+	}
+	return p
+}
+
+// Landscape returns HostLoss of the K = 2 ansatz on the grid d0s × d1s
+// (rows: d1, columns: d0) and the grid point with the lowest loss.
+func (a *Ansatz) Landscape(cfg Config, d *Dataset, w float64, d0s, d1s []float64) (loss [][]float64, best []float64, bestLoss float64) {
+	bestLoss = math.Inf(1)
+	loss = make([][]float64, len(d1s))
+	for i, d1 := range d1s {
+		loss[i] = make([]float64, len(d0s))
+		for j, d0 := range d0s {
+			l := HostLoss(cfg, a.HostProfile(cfg, []float64{d0, d1}), d, w)
+			loss[i][j] = l
+			if l < bestLoss {
+				bestLoss, best = l, []float64{d0, d1}
+			}
+		}
+	}
+	return loss, best, bestLoss
+}
+
+// Linspace returns n evenly spaced points from a to b.
+func Linspace(a, b float64, n int) []float64 { return linspace(a, b, n) }

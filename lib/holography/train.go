@@ -27,8 +27,8 @@ type Training struct {
 	// narrow valley on a flat plateau at w = 0.03, and a wider t(F) leads the
 	// optimiser into the valley first (our addition; 0 turns it off).
 	TWidthStart float64
-	Seed         uint64  // initial parameters and mini-batch order
-	Progress     string  // name of the progress bar; "" for none
+	Seed        uint64 // initial parameters and mini-batch order
+	Progress    string // name of the progress bar; "" for none
 }
 
 // DefaultTraining returns the walkthrough's optimiser settings (Adam with
@@ -137,18 +137,18 @@ func (n *Network) Loss(scope *model.Scope, phi, pi, y, w *Node) (total, mse *Nod
 
 // Result is what a training run produced.
 type Result struct {
-	Metric          string
-	EpochLoss       []float64 // mean training loss per epoch
-	Etas, H, HTrue  []float64 // learned and true metric where they are compared
-	RelErrRMS       float64   // RMS of H/H_true - 1 over Etas
-	RelErrMax       float64   // max |H/H_true - 1| over Etas
-	TrainAccuracy   float64   // hard final layer |F| < ε against the labels, learned metric
-	TestAccuracy    float64
-	Params          []float64 // the trainable values (d for the ansatz, H_n per layer)
-	Steps           int
-	Seconds         float64
-	StepsPerSecond  float64
-	Profile         Profile // learned H at the RK4 stage points
+	Metric         string
+	EpochLoss      []float64 // mean training loss per epoch
+	Etas, H, HTrue []float64 // learned and true metric where they are compared
+	RelErrRMS      float64   // RMS of H/H_true - 1 over Etas
+	RelErrMax      float64   // max |H/H_true - 1| over Etas
+	TrainAccuracy  float64   // hard final layer |F| < ε against the labels, learned metric
+	TestAccuracy   float64
+	Params         []float64 // the trainable values (d for the ansatz, H_n per layer)
+	Steps          int
+	Seconds        float64
+	StepsPerSecond float64
+	Profile        Profile // learned H at the RK4 stage points
 }
 
 // Train fits the network's metric to the labelled boundary data with Adam on

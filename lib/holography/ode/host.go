@@ -40,10 +40,10 @@ func IntegrateHost(step HostStep, f HostField, t0, h float64, n int, y []float64
 	return y
 }
 
-// Accel is the right-hand side of a second-order equation φ'' = a(t, φ, φ').
+// Accel is the right-hand side of a second-order equation φ” = a(t, φ, φ').
 type Accel func(t, phi, dphi float64) float64
 
-// NystromHost is one step of the Runge-Kutta-Nyström method for φ'' = a(t, φ, φ')
+// NystromHost is one step of the Runge-Kutta-Nyström method for φ” = a(t, φ, φ')
 // in the form given by Kreyszig, "Advanced Engineering Mathematics", §21.3
 // (fourth order):
 //

@@ -9,7 +9,7 @@ import (
 )
 
 // Test problem: the scalar-field equation of arXiv:1802.08313 with constant
-// H = 3, m² = -1 and no potential, φ'' = -3φ' - φ, φ(0) = 1, φ'(0) = 0.
+// H = 3, m² = -1 and no potential, φ” = -3φ' - φ, φ(0) = 1, φ'(0) = 0.
 // Exact solution: φ = A e^{r1 t} + B e^{r2 t}, r1,2 = (-3 ± √5)/2,
 // A = -r2/(r1-r2), B = r1/(r1-r2).
 func exactPhi(t float64) (phi, pi float64) {

@@ -1,0 +1,189 @@
+package main
+
+// Commands of the holographic-metric walkthrough (arXiv:1802.08313): learn the
+// metric function H(η) of an AdS black hole from labelled boundary data.
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/bench"
+	"github.com/physnb/physnb/lib/holography"
+	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/plots"
+)
+
+func init() {
+	register(command{name: "holography", summary: "learn an AdS black-hole metric H(η) from boundary data (train)", run: runHolography})
+	bench.Register(bench.Workload{
+		Name:        "holography-train-step",
+		Description: "Adam steps of the holographic scalar-field network (10 RK4 layers, walkthrough ansatz, batch 1000, float64)",
+		Unit:        "steps/s",
+		Run:         benchHolographyStep,
+	})
+}
+
+type holographyReport struct {
+	Metric         string    `json:"metric"`
+	Charge         float64   `json:"charge"`
+	Param          string    `json:"parameterisation"`
+	Layers         int       `json:"layers"`
+	Epochs         int       `json:"epochs"`
+	PerClass       int       `json:"samples_per_class"`
+	Seed           uint64    `json:"seed"`
+	TrainLoss      float64   `json:"train_loss"`
+	TrainAccuracy  float64   `json:"train_accuracy"`
+	TestAccuracy   float64   `json:"test_accuracy"`
+	TrueAccuracy   float64   `json:"true_metric_test_accuracy"`
+	HRelErrRMS     float64   `json:"h_rel_err_rms"`
+	HRelErrMax     float64   `json:"h_rel_err_max"`
+	HRelErrRMSInit float64   `json:"h_rel_err_rms_initial"`
+	Params         []float64 `json:"params"`
+	Steps          int       `json:"steps"`
+	StepsPerSecond float64   `json:"steps_per_second"`
+	Seconds        float64   `json:"seconds"`
+	Backend        string    `json:"backend"`
+}
+
+func runHolography(args []string) error {
+	if len(args) == 0 || args[0] != "train" {
+		return fmt.Errorf("usage: physnb holography train [flags] (see physnb holography train -h)")
+	}
+	fs := flag.NewFlagSet("holography train", flag.ContinueOnError)
+	metric := fs.String("metric", "schwarzschild", "true background: schwarzschild or rn")
+	charge := fs.Float64("charge", 0.9, "charge Q of the rn background, in [0, √3)")
+	param := fs.String("param", "ansatz", "learnable metric: ansatz (walkthrough) or perlayer (paper)")
+	layers := fs.Int("layers", 10, "number of RK4 layers")
+	etaUV := fs.Float64("eta-uv", 1, "boundary-side cut-off η_UV")
+	etaIR := fs.Float64("eta-ir", 0.1, "horizon-side cut-off η_IR (< η_UV)")
+	epochs := fs.Int("epochs", 100, "training epochs")
+	perClass := fs.Int("n", 1000, "samples per class (positive and negative)")
+	seed := fs.Uint64("seed", 1, "seed for data, initial metric and batches")
+	quick := fs.Bool("quick", false, "small run (200 per class, 20 epochs)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	out := fs.String("out", "", "directory for the figures (SVG)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	var bh *blackhole.Background
+	switch *metric {
+	case "schwarzschild":
+		bh = blackhole.Schwarzschild()
+	case "rn":
+		var err error
+		if bh, err = blackhole.New(*charge); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("--metric %q: use schwarzschild or rn", *metric)
+	}
+	cfg := holography.DefaultConfig()
+	cfg.Layers, cfg.EtaUV, cfg.EtaIR = *layers, *etaUV, *etaIR
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	var m holography.Metric
+	switch *param {
+	case "ansatz":
+		m = holography.NewAnsatz()
+	case "perlayer":
+		m = holography.NewPerLayer()
+	default:
+		return fmt.Errorf("--param %q: use ansatz or perlayer", *param)
+	}
+	tr := holography.DefaultTraining()
+	tr.Epochs, tr.Seed, tr.Progress = *epochs, *seed, "holography"
+	if *quick {
+		*perClass, tr.Epochs = 200, 20
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	data, err := holography.Generate(cfg, bh, *perClass, *seed)
+	if err != nil {
+		return err
+	}
+	trainSet, testSet := data.Split(0.8)
+	// Error of the initial metric, for "did it move toward the truth".
+	net0, err := holography.NewNetwork(cfg, m, tr.Seed)
+	if err != nil {
+		return err
+	}
+	r0 := &holography.Result{}
+	if err := net0.Evaluate(b, r0, trainSet, nil, bh); err != nil {
+		return err
+	}
+	res, _, err := holography.Train(b, cfg, m, trainSet, testSet, tr, bh)
+	if err != nil {
+		return err
+	}
+	rep := holographyReport{
+		Metric: *metric, Charge: bh.Q, Param: *param, Layers: cfg.Layers, Epochs: tr.Epochs,
+		PerClass: *perClass, Seed: *seed,
+		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
+		TrueAccuracy: holography.Accuracy(cfg, holography.TrueProfile(cfg, bh), testSet),
+		HRelErrRMS:   res.RelErrRMS, HRelErrMax: res.RelErrMax, HRelErrRMSInit: r0.RelErrRMS,
+		Params: res.Params, Steps: res.Steps, StepsPerSecond: res.StepsPerSecond,
+		Seconds: time.Since(start).Seconds(), Backend: backend.Describe(b),
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		figs := map[string]plots.Drawer{
+			"holography-data.svg":    holography.DataFigure("Boundary data labelled by the true metric", data),
+			"holography-loss.svg":    holography.LossFigure("Training loss", map[string]*holography.Result{*param: res}),
+			"holography-learned.svg": holography.LearnedFigure("Learned metric", res, cfg, bh, blackhole.Schwarzschild()),
+		}
+		for name, f := range figs {
+			if err := plots.Save(f, filepath.Join(*out, name)); err != nil {
+				return err
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		return enc.Encode(rep)
+	}
+	fmt.Printf("holography: %s (Q=%g), %s, %d layers, %d epochs, %d per class\n", rep.Metric, rep.Charge, rep.Param, rep.Layers, rep.Epochs, rep.PerClass)
+	fmt.Printf("  train loss %.4g, accuracy train %.3f / test %.3f (true metric: %.3f)\n", rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy, rep.TrueAccuracy)
+	fmt.Printf("  H relative error: RMS %.2f%% (initial %.2f%%), max %.2f%%\n", 100*rep.HRelErrRMS, 100*rep.HRelErrRMSInit, 100*rep.HRelErrMax)
+	fmt.Printf("  params %.4g\n  %d steps, %.1f steps/s, %.1f s on %s\n", rep.Params, rep.Steps, rep.StepsPerSecond, rep.Seconds, rep.Backend)
+	return nil
+}
+
+func benchHolographyStep(b compute.Backend, quick bool) (bench.Result, error) {
+	cfg := holography.DefaultConfig()
+	net, err := holography.NewNetwork(cfg, holography.NewAnsatz(), 1)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	step, err := net.TrainStep(b, 1e-3)
+	if err != nil {
+		return bench.Result{}, err
+	}
+	const batch = 1000
+	phi, pi, y := make([]float64, batch), make([]float64, batch), make([]float64, batch)
+	for i := range phi {
+		phi[i], pi[i], y[i] = 1.7*float64(i)/batch, 0.9*float64(i%37)/37-0.2, float64(i%2)
+	}
+	if _, err := step.Exec(phi, pi, y, 0.03); err != nil { // compile
+		return bench.Result{}, err
+	}
+	iters, secs, err := bench.Repeat(bench.Budget(quick), 3, func() error {
+		_, err := step.Exec(phi, pi, y, 0.03)
+		return err
+	})
+	if err != nil {
+		return bench.Result{}, err
+	}
+	return bench.Result{Throughput: float64(iters) / secs, Iterations: iters, Seconds: secs}, nil
+}

@@ -1,0 +1,79 @@
+package holography
+
+import (
+	"fmt"
+
+	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/plots"
+)
+
+// FinalLayerFigure plots the hard final layer t(F) (threshold ε) and the smooth
+// trainable one 1 - exp(-|F|^2.5/w).
+func FinalLayerFigure(eps, w float64) *plots.Figure {
+	fs := linspace(-0.6, 0.6, 1201)
+	hard, smooth := make([]float64, len(fs)), make([]float64, len(fs))
+	for i, f := range fs {
+		hard[i], smooth[i] = HardT(f, eps), SmoothT(f, w)
+	}
+	return plots.New("Final layer t(F)", "F (dimensionless)", "t(F)").
+		Line(fmt.Sprintf("hard: |F| ≥ ε = %g", eps), fs, hard).
+		Line(fmt.Sprintf("smooth: 1 - exp(-|F|^2.5/%g)", w), fs, smooth)
+}
+
+// BackgroundFigure plots H(η) of the given black holes (numerical: quadrature
+// and root finder) against the closed form 3 coth 3η of Schwarzschild.
+func BackgroundFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *plots.Figure {
+	etas := linspace(etaMin, etaMax, 181)
+	exact := make([]float64, len(etas))
+	for i, e := range etas {
+		exact[i] = blackhole.SchwarzschildH(e)
+	}
+	f := plots.New("Metric function of the AdS black hole", "η (units of the horizon radius z_h = 1)", "H(η)")
+	for _, bh := range bhs {
+		f.Line(fmt.Sprintf("numerical H, Q = %g", bh.Q), etas, bh.H(etas))
+	}
+	return f.Dashed("exact 3 coth 3η (Q = 0)", etas, exact)
+}
+
+// DataFigure is the scatter plot of boundary data, positives and negatives.
+func DataFigure(title string, d *Dataset) *plots.Figure {
+	var px, py, nx, ny []float64
+	for i := range d.Phi {
+		if d.Label[i] == 0 {
+			px, py = append(px, d.Phi[i]), append(py, d.Pi[i])
+		} else {
+			nx, ny = append(nx, d.Phi[i]), append(ny, d.Pi[i])
+		}
+	}
+	return plots.New(title, "φ at η_UV (dimensionless)", "Π = ∂ηφ at η_UV").
+		Scatter("negative (|F| ≥ ε)", nx, ny).
+		Scatter("positive (|F| < ε)", px, py)
+}
+
+// LossFigure plots the mean training loss per epoch of one or more runs.
+func LossFigure(title string, runs map[string]*Result) *plots.Figure {
+	f := plots.New(title, "epoch", "mean loss (MSE of t(F) + regulariser)").LogY()
+	for name, r := range runs {
+		ep := make([]float64, len(r.EpochLoss))
+		for i := range ep {
+			ep[i] = float64(i + 1)
+		}
+		f.Line(name, ep, r.EpochLoss)
+	}
+	return f
+}
+
+// LearnedFigure plots the learned H(η) of a run against the truth and,
+// optionally, other reference metrics (for example Schwarzschild when learning RN).
+func LearnedFigure(title string, r *Result, cfg Config, refs ...*blackhole.Background) *plots.Figure {
+	f := plots.New(title, "η (units of z_h)", "H(η)")
+	f.Line("learned: "+r.Metric, r.Etas, r.H)
+	if r.HTrue != nil {
+		f.Scatter("truth at the same points", r.Etas, r.HTrue)
+	}
+	etas := linspace(cfg.EtaIR, cfg.EtaUV, 91)
+	for _, bh := range refs {
+		f.Dashed(fmt.Sprintf("exact H, Q = %g", bh.Q), etas, bh.H(etas))
+	}
+	return f
+}
