@@ -107,6 +107,8 @@ type nrgTrainReport struct {
 	LearningRate        float64 `json:"lr"`
 	Seed                uint64  `json:"seed"`
 	Symmetric           bool    `json:"symmetric"`
+	Whiten              bool    `json:"whiten"`
+	Cosine              bool    `json:"cosine"`
 	Parameters          int     `json:"parameters"`
 	Epochs              int     `json:"epochs"`
 	Loss                float64 `json:"loss"`
@@ -152,6 +154,8 @@ func nrgTrain(args []string) error {
 	lr := fs.Float64("lr", def.LearningRate, "Adam learning rate")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	symmetric := fs.Bool("symmetric", def.Symmetric, "train the Z2-symmetrised density ½[q(x)+q(-x)]")
+	whiten := fs.Bool("whiten", def.Whiten, "let the flow generate y = K'^(-1/2) x (Gaussian part built in; same loss and bound)")
+	cosine := fs.Bool("cosine", def.Cosine, "cosine decay of the learning rate to lr/20 over --epochs")
 	samples := fs.Int("samples", 4096, "samples for the final evaluation (loss, Metropolis, observables)")
 	quick := fs.Bool("quick", false, "a short run (L=4, 40 steps, batch 128, lr 3e-3) for tests")
 	asJSON := fs.Bool("json", false, "print one JSON object")
@@ -168,11 +172,13 @@ func nrgTrain(args []string) error {
 	}
 	cfg := neuralrg.Config{L: *L, T: *T, Arch: *arch, Depth: *depth, Repeat: *repeat, Blocks: *blocks,
 		MLPLayers: *mlpLayers, Hidden: *hidden, ScaleBound: def.ScaleBound, Activation: *activation,
-		Batch: *batch, LearningRate: *lr, Seed: *seed, Symmetric: *symmetric, Shift: ising.DefaultShift}
+		Batch: *batch, LearningRate: *lr, Seed: *seed, Symmetric: *symmetric, Shift: ising.DefaultShift,
+		Whiten: *whiten, Cosine: *cosine}
 	if *quick {
 		cfg.L, cfg.Batch, cfg.Depth, cfg.LearningRate = 4, 128, 0, 3e-3
 		*epochs, *samples = 40, 512
 	}
+	cfg.Epochs = *epochs
 	b, err := backend.Default()
 	if err != nil {
 		return err
@@ -223,7 +229,7 @@ func nrgTrain(args []string) error {
 	r := nrgTrainReport{
 		L: m.Config.L, T: m.Config.T, Arch: m.Config.Arch, Depth: m.Config.Depth, Blocks: m.Config.Blocks,
 		MLPLayers: m.Config.MLPLayers, Hidden: m.Config.Hidden, Batch: m.Config.Batch, LearningRate: m.Config.LearningRate,
-		Seed: m.Config.Seed, Symmetric: m.Config.Symmetric, Parameters: m.Flow.NumParameters(),
+		Seed: m.Config.Seed, Symmetric: m.Config.Symmetric, Whiten: m.Config.Whiten, Cosine: m.Config.Cosine, Parameters: m.Flow.NumParameters(),
 		Epochs: len(m.History), Loss: rep.Loss, LossStdErr: rep.LossStdErr, LossPerSite: rep.Loss / N,
 		TrainLossLast: m.RecentLoss(10), ExactBound: m.Bound, LnZ: m.LnZ, Fix: m.Fix, RelErr: rep.RelErr,
 		Samples: rep.Samples, Acceptance: rep.Acceptance, ESS: rep.ESS, Tau: rep.Tau,
@@ -265,6 +271,7 @@ func nrgMust(v float64, err error) float64 {
 // nrgBenchTrainStep measures training throughput at L=8, batch 512.
 func nrgBenchTrainStep(b compute.Backend, quick bool) (bench.Result, error) {
 	cfg := neuralrg.DefaultConfig(8)
+	cfg.Epochs = 1000
 	m, err := neuralrg.New(b, cfg)
 	if err != nil {
 		return bench.Result{}, err

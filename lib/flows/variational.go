@@ -138,6 +138,26 @@ func (v *Variational) Step() (StepStats, error) {
 	return StepStats{Step: v.step, Loss: mean, StdErr: se}, nil
 }
 
+// SetLearningRate changes Adam's learning rate for the following steps (for
+// schedules); the rate lives in the optimizer's variable, so it is also saved
+// with checkpoints.
+func (v *Variational) SetLearningRate(lr float64) error {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return fmt.Errorf("flows: learning rate %v must be positive and finite", lr)
+	}
+	path := "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
+	value := tensorOf([]float64{lr}, v.Flow.DType)
+	if vr := v.Flow.Store().GetVariable(path); vr != nil {
+		return vr.SetValue(value)
+	}
+	vr, err := v.Flow.Store().CreateVariable(path, value)
+	if err != nil {
+		return err
+	}
+	vr.SetTrainable(false)
+	return nil
+}
+
 // Skip sets the step counter to steps (after resuming from a checkpoint) and
 // reseeds the latent noise from it, so a resumed run draws new batches.
 func (v *Variational) Skip(steps int) {

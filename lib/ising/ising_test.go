@@ -318,3 +318,51 @@ func TestEnergyGraphMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// K'^½ from the plane-wave sums squares to the assembled K'.
+func TestSqrtK(t *testing.T) {
+	r, _ := NewRelaxation(4, CriticalT, DefaultShift)
+	sq := r.MatrixFunction(math.Sqrt)
+	K := r.KPrime()
+	N := r.N
+	for i := 0; i < N; i++ {
+		for j := 0; j < N; j++ {
+			s := 0.0
+			for k := 0; k < N; k++ {
+				s += sq[i*N+k] * sq[k*N+j]
+			}
+			if math.Abs(s-K[i*N+j]) > 1e-12 {
+				t.Fatalf("(K'^½)²[%d,%d] = %v, K' = %v", i, j, s, K[i*N+j])
+			}
+		}
+	}
+}
+
+// The whitened energy equals E(K'^½ y) - ½ ln det K' (its definition), evaluated
+// through the plain-Go energy, and Unwhiten is the same linear map.
+func TestWhitenedEnergy(t *testing.T) {
+	b, _ := backend.Default()
+	r, _ := NewRelaxation(4, CriticalT, DefaultShift)
+	y := make([]float64, 2*r.N)
+	for i := range y {
+		y[i] = math.Cos(float64(i) * 0.9)
+	}
+	got := tensors.MustCopyFlatData[float64](graph.MustExecOnce(b, r.Whitened, tensors.FromFlatDataAndDimensions(y, 2, r.N)))
+	x := r.Unwhiten(y)
+	sq := r.MatrixFunction(math.Sqrt)
+	for row := 0; row < 2; row++ {
+		for i := 0; i < r.N; i++ {
+			s := 0.0
+			for j := 0; j < r.N; j++ {
+				s += sq[i*r.N+j] * y[row*r.N+j]
+			}
+			if math.Abs(s-x[row*r.N+i]) > 1e-12 {
+				t.Fatalf("Unwhiten row %d site %d: %v, want %v", row, i, x[row*r.N+i], s)
+			}
+		}
+		want := r.Energy(x[row*r.N:(row+1)*r.N]) - 0.5*r.LogDetK
+		if math.Abs(got[row]-want) > 1e-10*math.Max(1, math.Abs(want)) {
+			t.Errorf("row %d: whitened energy %.12f, E(K'^½y) - ½ln det K' = %.12f", row, got[row], want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package ising
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // DefaultShift is the smallest eigenvalue given to the shifted coupling matrix
@@ -25,6 +26,11 @@ type Relaxation struct {
 	LogDetK float64
 	// Fix is the constant in lnZ = lnZ_relaxed + Fix.
 	Fix float64
+	// lambda holds the eigenvalues of K = A/T by plane wave (k*L + l).
+	lambda []float64
+	// sqrtKMat caches K'^½ (see Whitened).
+	sqrtOnce sync.Once
+	sqrtKMat []float64
 }
 
 // adjacencyEigen returns the eigenvalue 2cos(2πk/L) + 2cos(2πl/L) of the
@@ -59,8 +65,20 @@ func NewRelaxation(L int, T, shift float64) (*Relaxation, error) {
 	for _, v := range lam {
 		logDet += math.Log(v + delta)
 	}
-	// K'⁻¹ is translation invariant: K'⁻¹_ij = g(r_i - r_j) with
-	// g(dx, dy) = (1/N) Σ_(k,l) cos(2π(k dx + l dy)/L) / (λ_kl + δ).
+	r := &Relaxation{L: L, N: N, T: T, Shift: shift, Delta: delta, LogDetK: logDet, lambda: lam}
+	r.KInv = r.MatrixFunction(func(mu float64) float64 { return 1 / mu })
+	fn := float64(N)
+	r.Fix = 0.5*fn*(math.Log(4)-delta-math.Log(2*math.Pi)) - 0.5*logDet
+	return r, nil
+}
+
+// MatrixFunction returns f(K') (N x N, row-major) for a function f of the
+// eigenvalues, e.g. 1/μ for K'⁻¹ or √μ for K'^½. K' commutes with the lattice
+// translations, so f(K') is translation invariant and follows from plane-wave sums:
+//
+//	f(K')_ij = g(r_i - r_j),   g(dx, dy) = (1/N) Σ_(k,l) cos(2π(k dx + l dy)/L) f(λ_kl + δ).
+func (r *Relaxation) MatrixFunction(f func(mu float64) float64) []float64 {
+	L, N := r.L, r.N
 	g := make([]float64, N)
 	for dy := 0; dy < L; dy++ {
 		for dx := 0; dx < L; dx++ {
@@ -68,23 +86,21 @@ func NewRelaxation(L int, T, shift float64) (*Relaxation, error) {
 			for k := 0; k < L; k++ {
 				for l := 0; l < L; l++ {
 					phase := 2 * math.Pi * float64(k*dx+l*dy) / float64(L)
-					s += math.Cos(phase) / (lam[k*L+l] + delta)
+					s += math.Cos(phase) * f(r.lambda[k*L+l]+r.Delta)
 				}
 			}
 			g[dy*L+dx] = s / float64(N)
 		}
 	}
-	kinv := make([]float64, N*N)
+	m := make([]float64, N*N)
 	for i := 0; i < N; i++ {
 		yi, xi := i/L, i%L
 		for j := 0; j < N; j++ {
 			yj, xj := j/L, j%L
-			kinv[i*N+j] = g[((yi-yj+L)%L)*L+(xi-xj+L)%L]
+			m[i*N+j] = g[((yi-yj+L)%L)*L+(xi-xj+L)%L]
 		}
 	}
-	fn := float64(N)
-	fix := 0.5*fn*(math.Log(4)-delta-math.Log(2*math.Pi)) - 0.5*logDet
-	return &Relaxation{L: L, N: N, T: T, Shift: shift, Delta: delta, KInv: kinv, LogDetK: logDet, Fix: fix}, nil
+	return m
 }
 
 // MustNewRelaxation is [NewRelaxation] for notebook cells: it panics on error.

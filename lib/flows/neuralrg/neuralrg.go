@@ -70,11 +70,21 @@ type Config struct {
 	Symmetric bool `json:"symmetric"`
 	// Shift is the smallest eigenvalue of the shifted coupling matrix K'.
 	Shift float64 `json:"shift"`
+	// Whiten lets the flow generate y = K'^(-½) x instead of x (see
+	// [ising.Relaxation.Whitened]): the Gaussian part of the target is then
+	// built in, and the loss and its bound are unchanged.
+	Whiten bool `json:"whiten"`
+	// Epochs is the planned number of steps; with Cosine the learning rate
+	// decays from LearningRate to LearningRate/20 over them (cosine schedule),
+	// which removes most of the step-to-step jitter of the weights at the end.
+	Epochs int  `json:"epochs"`
+	Cosine bool `json:"cosine"`
 }
 
 // DefaultConfig returns the default run for an L x L lattice at T_c: a MERA
-// of log2 L levels with 4-coupling RealNVP blocks, batch 512, Adam at 1e-3,
-// trained on the Z2-symmetrised density.
+// of log2 L levels with 4-coupling RealNVP blocks, batch 512, Adam at 1e-3
+// with a cosine decay over Epochs (set it), trained on the Z2-symmetrised
+// density of the whitened variables.
 func DefaultConfig(L int) Config {
 	blk := flows.DefaultRealNVP()
 	return Config{
@@ -82,6 +92,7 @@ func DefaultConfig(L int) Config {
 		Blocks: blk.Couplings, MLPLayers: blk.MLPLayers, Hidden: blk.Hidden,
 		ScaleBound: blk.ScaleBound, Activation: blk.Activation,
 		Batch: 512, LearningRate: 1e-3, Seed: 1, Symmetric: true, Shift: ising.DefaultShift,
+		Whiten: true, Cosine: true,
 	}
 }
 
@@ -175,7 +186,11 @@ func New(b compute.Backend, cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := flows.NewVariational(b, bj, r.EnergyGraph, flows.VariationalConfig{
+	energy := r.EnergyGraph
+	if cfg.Whiten {
+		energy = r.Whitened
+	}
+	tr, err := flows.NewVariational(b, bj, energy, flows.VariationalConfig{
 		Batch: cfg.Batch, LearningRate: cfg.LearningRate, Symmetric: cfg.Symmetric, Seed: cfg.Seed + 1})
 	if err != nil {
 		return nil, err
@@ -206,6 +221,11 @@ func (m *Model) Train(steps int, observe func(step int, loss float64) error) err
 	start := time.Now()
 	defer func() { m.TrainSeconds += time.Since(start).Seconds() }()
 	for i := 0; i < steps; i++ {
+		if lr := m.LearningRate(len(m.History)); lr != m.Config.LearningRate || m.Config.Cosine {
+			if err := m.Trainer.SetLearningRate(lr); err != nil {
+				return err
+			}
+		}
 		st, err := m.Trainer.Step()
 		if err != nil {
 			return err
@@ -219,6 +239,27 @@ func (m *Model) Train(steps int, observe func(step int, loss float64) error) err
 		}
 	}
 	return nil
+}
+
+// LearningRate is the rate used for step `step` (0-based): constant, or the
+// cosine decay from LearningRate to LearningRate/20 over Config.Epochs steps.
+func (m *Model) LearningRate(step int) float64 {
+	c := m.Config
+	if !c.Cosine || c.Epochs <= 0 {
+		return c.LearningRate
+	}
+	lo := c.LearningRate / 20
+	f := math.Min(1, float64(step)/float64(c.Epochs))
+	return lo + 0.5*(c.LearningRate-lo)*(1+math.Cos(math.Pi*f))
+}
+
+// Configs returns x for the rows of a sample: the flow's output itself, or
+// K'^½ y when the flow generates whitened variables.
+func (m *Model) Configs(s flows.Samples) []float64 {
+	if m.Config.Whiten {
+		return m.Relaxation.Unwhiten(s.X)
+	}
+	return s.X
 }
 
 // RecentLoss averages the last n training losses (fewer if the history is shorter).
@@ -285,8 +326,10 @@ func (m *Model) Evaluate(n int) (Report, error) {
 	rep.ESS = flows.ImportanceESS(s.LogQ, logPi)
 	rng := rand.New(rand.NewPCG(m.Config.Seed+11, 3))
 	per := make([]ising.Observables, n)
+	xs := m.Configs(s)
+	N := m.Config.L * m.Config.L
 	for i := 0; i < n; i++ {
-		per[i] = ising.SpinEstimates(m.Config.L, s.Row(i), rng)
+		per[i] = ising.SpinEstimates(m.Config.L, xs[i*N:(i+1)*N], rng)
 		rep.Raw.EnergyPerSite += per[i].EnergyPerSite / float64(n)
 		rep.Raw.AbsMagnetisation += per[i].AbsMagnetisation / float64(n)
 		rep.Raw.StructureFactor += per[i].StructureFactor / float64(n)
@@ -323,7 +366,8 @@ type Level struct {
 }
 
 // Levels generates n configurations and reads each out at every stage of the
-// hierarchy, in generation order. For MERA these are the coarse-grained
+// hierarchy, in generation order (of the flow's own variables; with Whiten a
+// last stage shows the configuration x = K'^½ y). For MERA these are the coarse-grained
 // lattices: after RG level k the sites on the 2^k sublattice are final, an
 // (L/2^k)² image, preceded by the latent noise on the coarsest sublattice. For
 // TEBD, the full lattice after every layer (the latent noise first).
@@ -375,6 +419,14 @@ func (m *Model) Levels(n int) ([][]Level, error) {
 			stages = append(stages, stage{2 + li, 1, fmt.Sprintf("layer %d", li+1)})
 		}
 	}
+	var xs []float64
+	if m.Config.Whiten {
+		y := make([]float64, len(vals[1]))
+		for i, v := range vals[1] {
+			y[i] = float64(v)
+		}
+		xs = m.Relaxation.Unwhiten(y)
+	}
 	res := make([][]Level, n)
 	for r := 0; r < n; r++ {
 		for _, st := range stages {
@@ -386,6 +438,9 @@ func (m *Model) Levels(n int) ([][]Level, error) {
 				}
 			}
 			res[r] = append(res[r], Level{Name: st.name, Size: size, Pixels: px})
+		}
+		if xs != nil {
+			res[r] = append(res[r], Level{Name: "x = K'^½ y", Size: L, Pixels: append([]float64(nil), xs[r*N:(r+1)*N]...)})
 		}
 	}
 	return res, nil
