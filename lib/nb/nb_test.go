@@ -36,3 +36,24 @@ func TestSeed(t *testing.T) {
 		t.Fatal("PHYSNB_SEED")
 	}
 }
+
+func TestSaveLoadAcrossCells(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	type result struct {
+		Losses []float64
+		Acc    float64
+	}
+	var got result
+	if err := Load("training", &got); err == nil {
+		t.Fatal("Load before Save must fail, saying which cell to run")
+	}
+	want := result{Losses: []float64{3, 2, 1}, Acc: 0.97}
+	MustSave("training", want)
+	MustLoad("training", &got)
+	if got.Acc != want.Acc || len(got.Losses) != 3 || got.Losses[2] != 1 {
+		t.Fatalf("got %+v", got)
+	}
+	if err := Save("../escape", 1); err == nil {
+		t.Fatal("names with path separators must be refused")
+	}
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# install.sh: set up physnb on a Debian/Ubuntu machine with Go 1.26.
+#
+#   ./install.sh          Jupyter (Debian packages), GoNB, goimports, gopls, the physnb
+#                         command in bin/, and the two Jupyter kernels.
+#   ./install.sh --dev    the same, plus what the tests need (Chromium for the browser check,
+#                         Fashion-MNIST from Debian for the vision notebook offline).
+#   ./install.sh --check  report what is present; change nothing (exit 1 if something is missing).
+#
+# Safe to re-run: every step first checks whether its result is already there and
+# up to date, and does nothing if so.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BIN="$ROOT/bin"
+MODE=install
+DEV=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) MODE=check ;;
+    --dev) DEV=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (use --check, --dev or --help)" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '==> %s\n' "$*"; }
+ok() { printf '    ok: %s\n' "$*"; }
+missing=()
+need() { printf '    MISSING: %s\n' "$*"; missing+=("$1"); }
+die() { printf 'install.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# --- Go -----------------------------------------------------------------------------------
+step "Go toolchain"
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+command -v go >/dev/null 2>&1 || die "Go is not on PATH. Install Go 1.26 (https://go.dev/dl/) and re-run."
+GOVERSION="$(go env GOVERSION)"
+case "$GOVERSION" in
+  go1.2[6-9]*|go1.[3-9][0-9]*) ok "$GOVERSION at $(command -v go)" ;;
+  *) die "Go $GOVERSION is too old: physnb needs Go 1.26 or newer." ;;
+esac
+GOROOT_BIN="$(go env GOROOT)/bin"
+export GOEXPERIMENT=simd
+
+# --- apt helper ---------------------------------------------------------------------------
+apt_install() {
+  local pkgs=("$@")
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else
+    die "these Debian packages are needed but you are not root and sudo is not available without a password:
+    ${pkgs[*]}
+  Install them with:  sudo apt-get install -y ${pkgs[*]}   then re-run ./install.sh"
+  fi
+  step "apt-get install ${pkgs[*]}"
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/tmp/physnb-apt.log 2>&1; then
+    $SUDO apt-get update -q >/tmp/physnb-apt-update.log 2>&1 || die "apt-get update failed: see /tmp/physnb-apt-update.log"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/tmp/physnb-apt.log 2>&1 ||
+      die "apt-get install ${pkgs[*]} failed: see /tmp/physnb-apt.log"
+  fi
+}
+
+# --- Jupyter (Debian's) -------------------------------------------------------------------
+step "Jupyter (Debian packages jupyter-notebook jupyter-nbconvert jupyter-client)"
+# Debian's jupyter runs on Debian's own python3 (/usr/bin/python3), whatever python3 is first on PATH.
+have_jupyter() { command -v jupyter >/dev/null 2>&1 && jupyter nbconvert --version >/dev/null 2>&1 && jupyter kernelspec --version >/dev/null 2>&1; }
+if have_jupyter; then
+  ok "jupyter nbconvert $(jupyter nbconvert --version)"
+elif [ "$MODE" = check ]; then
+  need jupyter "jupyter with nbconvert (apt-get install jupyter-notebook jupyter-nbconvert jupyter-client)"
+else
+  apt_install jupyter-notebook jupyter-nbconvert jupyter-client
+  have_jupyter || die "jupyter was installed but 'jupyter nbconvert' does not run: see /tmp/physnb-apt.log"
+  ok "jupyter nbconvert $(jupyter nbconvert --version)"
+fi
+
+if [ "$DEV" = 1 ]; then
+  step "Test dependencies (Debian packages chromium, dataset-fashion-mnist)"
+  dev_pkgs=()
+  command -v chromium >/dev/null 2>&1 || dev_pkgs+=(chromium)
+  dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || dev_pkgs+=(dataset-fashion-mnist)
+  if [ ${#dev_pkgs[@]} = 0 ]; then
+    ok "chromium and dataset-fashion-mnist present"
+  elif [ "$MODE" = check ]; then
+    need "${dev_pkgs[0]}" "${dev_pkgs[*]} (apt-get install ${dev_pkgs[*]})"
+  else
+    apt_install "${dev_pkgs[@]}"
+    ok "installed ${dev_pkgs[*]}"
+  fi
+fi
+
+# --- GoNB, goimports, gopls (pinned in tools/) --------------------------------------------
+step "GoNB, goimports and gopls (versions pinned in tools/go.mod and tools/gopls/go.mod)"
+stamp="$BIN/.tools.stamp"
+want_stamp="$(cat "$ROOT/tools/go.mod" "$ROOT/tools/go.sum" "$ROOT/tools/gopls/go.mod" "$ROOT/tools/gopls/go.sum" | sha256sum | cut -d' ' -f1)"
+tools_ok() { [ -x "$BIN/gonb" ] && [ -x "$BIN/goimports" ] && [ -x "$BIN/gopls" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ]; }
+if tools_ok; then
+  ok "$BIN/{gonb,goimports,gopls} up to date"
+elif [ "$MODE" = check ]; then
+  need gonb "GoNB, goimports, gopls in $BIN (run ./install.sh)"
+else
+  mkdir -p "$BIN"
+  (cd "$ROOT/tools" && GOBIN="$BIN" go install tool) || die "building GoNB and goimports failed (see the Go errors above)"
+  (cd "$ROOT/tools/gopls" && GOBIN="$BIN" go install tool) || die "building gopls failed (see the Go errors above)"
+  echo "$want_stamp" >"$stamp"
+  ok "built into $BIN"
+fi
+
+# --- physnb command -----------------------------------------------------------------------
+step "physnb command (bin/physnb, GOEXPERIMENT=simd)"
+if [ "$MODE" = check ]; then
+  if [ -x "$BIN/physnb" ]; then ok "$BIN/physnb"; else need physnb "$BIN/physnb (run ./install.sh)"; fi
+else
+  mkdir -p "$BIN"
+  tmp="$(mktemp "$BIN/.physnb.XXXXXX")"
+  (cd "$ROOT" && go build -trimpath -o "$tmp" ./cmd/physnb) || { rm -f "$tmp"; die "building physnb failed (see the Go errors above)"; }
+  if [ -x "$BIN/physnb" ] && cmp -s "$tmp" "$BIN/physnb"; then
+    rm -f "$tmp"; ok "$BIN/physnb up to date"
+  else
+    mv "$tmp" "$BIN/physnb"; ok "built $BIN/physnb"
+  fi
+fi
+
+# --- Jupyter kernels ----------------------------------------------------------------------
+step "Jupyter kernels physnb-cpu and physnb-cuda"
+render() { # render kernels/NAME/kernel.json into a folder
+  local name="$1" out="$2"
+  mkdir -p "$out"
+  sed -e "s|@BIN@|$BIN|g" -e "s|@GOBIN@|$GOROOT_BIN|g" -e "s|@ROOT@|$ROOT|g" "$ROOT/kernels/$name/kernel.json" >"$out/kernel.json"
+}
+kernel_dir() { # where jupyter has the kernel installed, or nothing
+  jupyter kernelspec list --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['kernelspecs'].get('$1',{}).get('resource_dir',''))" 2>/dev/null || true
+}
+for k in physnb-cpu physnb-cuda; do
+  tmpd="$(mktemp -d)"
+  render "$k" "$tmpd/$k"
+  installed="$(have_jupyter && kernel_dir "$k" || true)"
+  if [ -n "$installed" ] && cmp -s "$tmpd/$k/kernel.json" "$installed/kernel.json"; then
+    ok "$k at $installed"
+  elif [ "$MODE" = check ]; then
+    need "$k" "kernel $k (run ./install.sh)"
+  else
+    have_jupyter || die "cannot install kernel $k: jupyter is missing"
+    jupyter kernelspec install --user --replace --name "$k" "$tmpd/$k" >/dev/null 2>&1 || die "jupyter kernelspec install $k failed"
+    ok "installed $k at $(kernel_dir "$k")"
+  fi
+  rm -rf "$tmpd"
+done
+
+if [ "$MODE" = check ]; then
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "install.sh --check: missing: ${missing[*]}"; exit 1
+  fi
+  echo "install.sh --check: everything is present."
+else
+  echo "physnb is installed. Try:  bin/physnb env   and   jupyter notebook notebooks/"
+fi
