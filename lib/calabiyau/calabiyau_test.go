@@ -329,3 +329,36 @@ func TestBadInput(t *testing.T) {
 		t.Error("psi 'ten' accepted")
 	}
 }
+
+// On the Fermat quintic the symmetry group (permutations and z_i → ω^{a_i} z_i,
+// ω^5 = 1) forces T(1) ∝ identity at k = 1: off-diagonal entries average to
+// zero and the diagonal entries are equal (up to Monte Carlo error), so the
+// Fubini-Study metric is already balanced there.
+func TestTOperatorFermatSymmetry(t *testing.T) {
+	q := NewFermat()
+	s := q.MustSample(rng(10), 40000)
+	m := NewMetric(q, MustMonomialBasis(1))
+	tm, err := m.TOperator(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mean float64
+	for i := 0; i < 5; i++ {
+		mean += real(tm[i*5+i]) / 5
+	}
+	// T is normalised so that tr T = N E[w s^†s/ψ]/Vol = N at H = 1, i.e. mean diagonal 1.
+	if math.Abs(mean-1) > 1e-12 {
+		t.Errorf("mean diagonal of T(1) = %v, want 1 (tr T = N at H = 1)", mean)
+	}
+	for i := 0; i < 5; i++ {
+		for j := 0; j < 5; j++ {
+			want := 0.0
+			if i == j {
+				want = mean
+			}
+			if d := cmplx.Abs(tm[i*5+j] - complex(want, 0)); d > 0.03 {
+				t.Errorf("T(1)[%d][%d] = %v, symmetry requires %v", i, j, tm[i*5+j], want)
+			}
+		}
+	}
+}
