@@ -153,6 +153,9 @@ func (c *Classifier) logits(scope *model.Scope, x *Node) *Node {
 		x = Div(Sub(x, mean), std)
 	}
 	z := c.Model(scope.In("model"), x)
+	if c.NumLogits < 0 {
+		return z
+	}
 	if z.Rank() != 2 || z.Shape().Dimensions[1] != c.NumLogits {
 		panic(fmt.Sprintf("classify: model returned logits of shape %s, want [batch, %d]", z.Shape(), c.NumLogits))
 	}
@@ -372,6 +375,19 @@ func (c *Classifier) setLearningRate(lr float64) error {
 	return v.SetValue(t)
 }
 
+// Outputs runs the model (dropout off) on all samples and returns its raw
+// outputs, Len x width, whatever their width (features, logits).
+func (c *Classifier) Outputs(d *Data) (out []float32, width int, err error) {
+	saved := c.NumLogits
+	c.NumLogits = -1 // no logits-shape check
+	defer func() { c.NumLogits = saved }()
+	out, err = c.Logits(d)
+	if err != nil || d.Len() == 0 {
+		return out, 0, err
+	}
+	return out, len(out) / d.Len(), nil
+}
+
 // Logits runs the model (dropout off) on all samples, in batches, and returns
 // the logits, Len x NumLogits.
 func (c *Classifier) Logits(d *Data) ([]float32, error) {
@@ -393,7 +409,7 @@ func (c *Classifier) Logits(d *Data) ([]float32, error) {
 	}
 	size := d.SampleSize()
 	const eb = 512
-	out := make([]float32, 0, d.Len()*c.NumLogits)
+	out := make([]float32, 0, d.Len()*max(c.NumLogits, 1))
 	for b := 0; b < d.Len(); b += eb {
 		e := min(b+eb, d.Len())
 		dims := append([]int{e - b}, d.Shape...)

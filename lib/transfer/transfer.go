@@ -90,18 +90,79 @@ const (
 // Modes lists the three ways in the order the notebook compares them.
 var Modes = []Mode{Scratch, FeatureExtractor, FineTune}
 
-// Classifier returns a model function for package classify: images
-// [B, H, W, 1] with pixels in [0, 1] are scaled by inputScale (mnist-8 expects
-// 0..255), put in the network's NCHW layout, run up to the feature tensor
-// features, flattened, and fed to a new dense head with numClasses logits.
-func (n *Network) Classifier(mode Mode, features string, inputScale float64, numClasses int) (classify.ModelFn, error) {
+// Head describes how the new classification head is attached.
+type Head struct {
+	Features   string  // the network value used as features (e.g. mnist-8's "Pooling160_Output_0")
+	InputScale float64 // pixels in [0, 1] are multiplied by this (mnist-8 expects 0..255)
+	Classes    int
+	// Mean and Std standardise the pretrained features before the head,
+	// (f - Mean)/Std, as the lesson's Normalize does for inputs; computed on
+	// the training images with [Network.FeatureStats].
+	Mean, Std []float32
+}
+
+// FeatureStats runs the pretrained network on the images of d (pixels in
+// [0, 1], [N, H, W, 1]) and returns the mean and standard deviation of each
+// feature, for [Head].
+func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, features string, inputScale float64) (mean, std []float32, err error) {
+	fn, err := n.features(features, inputScale)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A classifier whose "logits" are the features: reuses the batched evaluation.
+	probe := classify.New(b, func(scope *model.Scope, x *Node) *Node { return fn(scope, x) }, 0)
+	f, dim, err := probe.Outputs(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	mean, std = make([]float32, dim), make([]float32, dim)
+	nS := float64(d.Len())
+	for j := 0; j < dim; j++ {
+		var s, s2 float64
+		for i := 0; i < d.Len(); i++ {
+			v := float64(f[i*dim+j])
+			s += v
+			s2 += v * v
+		}
+		m := s / nS
+		mean[j] = float32(m)
+		std[j] = float32(math.Sqrt(math.Max(s2/nS-m*m, 0)))
+		if std[j] < 1e-6 {
+			std[j] = 1
+		}
+	}
+	return mean, std, nil
+}
+
+func (n *Network) features(features string, inputScale float64) (func(scope *model.Scope, x *Node) *Node, error) {
 	if !n.HasValue(features) {
 		return nil, fmt.Errorf("onnx: the model computes no value named %q", features)
 	}
+	return func(scope *model.Scope, x *Node) *Node {
+		if x.Rank() != 4 {
+			panic(fmt.Sprintf("transfer: want images [batch, height, width, channels], got %s", x.Shape()))
+		}
+		x = TransposeAllAxes(MulScalar(x, inputScale), 0, 3, 1, 2) // NHWC -> NCHW
+		f := n.Forward(scope.In("onnx"), x, features)
+		return Reshape(f, f.Shape().Dimensions[0], -1)
+	}, nil
+}
+
+// Classifier returns a model function for package classify: images
+// [B, H, W, 1] with pixels in [0, 1] go through the network up to the
+// feature value, are flattened, standardised with h.Mean and h.Std (pretrained
+// modes), and fed to a new dense layer with h.Classes logits. In Scratch mode
+// the weights start random, the pixels are used as they are (in [0, 1]) and
+// the features are not standardised: the usual set-up of a network trained
+// from nothing.
+func (n *Network) Classifier(mode Mode, h Head) (classify.ModelFn, error) {
 	net := *n
+	scale := h.InputScale
+	standardise := true
 	switch mode {
 	case Scratch:
 		net.Pretrained, net.Frozen = false, false
+		scale, standardise = 1, false
 	case FeatureExtractor:
 		net.Pretrained, net.Frozen = true, true
 	case FineTune:
@@ -109,13 +170,51 @@ func (n *Network) Classifier(mode Mode, features string, inputScale float64, num
 	default:
 		return nil, fmt.Errorf("transfer: unknown mode %q, want one of %v", mode, Modes)
 	}
+	if h.Classes < 2 {
+		return nil, fmt.Errorf("transfer: head with %d classes, need at least 2", h.Classes)
+	}
+	feat, err := net.features(h.Features, scale)
+	if err != nil {
+		return nil, err
+	}
 	return func(scope *model.Scope, x *Node) *Node {
-		if x.Rank() != 4 {
-			panic(fmt.Sprintf("transfer: want images [batch, height, width, channels], got %s", x.Shape()))
+		f := feat(scope, x)
+		if standardise && h.Mean != nil {
+			if len(h.Mean) != f.Shape().Dimensions[1] || len(h.Std) != len(h.Mean) {
+				panic(fmt.Sprintf("transfer: %d feature means/%d stds for %d features", len(h.Mean), len(h.Std), f.Shape().Dimensions[1]))
+			}
+			g := f.Graph()
+			mu := Const(g, tensors.FromFlatDataAndDimensions(h.Mean, 1, len(h.Mean)))
+			sd := Const(g, tensors.FromFlatDataAndDimensions(h.Std, 1, len(h.Std)))
+			f = Div(Sub(f, mu), sd)
 		}
-		x = TransposeAllAxes(MulScalar(x, inputScale), 0, 3, 1, 2) // NHWC -> NCHW
-		f := net.Forward(scope.In("onnx"), x, features)
-		f = Reshape(f, f.Shape().Dimensions[0], -1)
-		return layers.DenseWithBias(scope.In("head"), f, numClasses)
+		return layers.DenseWithBias(scope.In("head"), f, h.Classes)
 	}, nil
+}
+
+// Result is one arm of a transfer-learning comparison.
+type Result struct {
+	Mode     Mode
+	History  *classify.History
+	TestAcc  float64
+	TestLoss float64
+}
+
+// Compare trains the three [Modes] with the same labelled budget, head and
+// training settings, and evaluates each on test.
+func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, seed int64) ([]Result, error) {
+	var out []Result
+	for _, mode := range Modes {
+		fn, err := n.Classifier(mode, h)
+		if err != nil {
+			return nil, err
+		}
+		c := classify.New(b, fn, h.Classes).Seed(seed)
+		hist, err := c.Fit(train, test, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("transfer: %s: %w", mode, err)
+		}
+		out = append(out, Result{Mode: mode, History: hist, TestAcc: hist.Last().TestAcc, TestLoss: hist.Last().TestLoss})
+	}
+	return out, nil
 }

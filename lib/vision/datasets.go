@@ -83,3 +83,53 @@ func mustLookup(name string) data.Entry {
 	}
 	return e
 }
+
+// LoadDigits returns scikit-learn's 1797 8x8 handwritten digits (values
+// 0..16) as 28x28 images laid out like MNIST: each digit is resized
+// bilinearly to 20x20 and centred in a 28x28 frame (MNIST's digits are
+// size-normalised to 20x20 and centred; LeCun et al. 1998), pixels in [0, 1].
+// This lets a network pretrained on MNIST read them.
+func LoadDigits() (*classify.Data, error) {
+	p, err := data.Path(data.Digits)
+	if err != nil {
+		return nil, err
+	}
+	t, err := data.ReadCSV(p, data.NoHeader())
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Header) != 65 {
+		return nil, fmt.Errorf("vision: %s has %d columns, want 64 pixels and a label", p, len(t.Header))
+	}
+	rows, err := t.Floats()
+	if err != nil {
+		return nil, err
+	}
+	const S, box, off = 28, 20, 4
+	d := &classify.Data{Shape: []int{S, S, 1}, Classes: data.DigitClasses, Name: "scikit-learn digits (8x8 -> 28x28)",
+		X: make([]float32, len(rows)*S*S), Y: make([]int, len(rows))}
+	for r, row := range rows {
+		lab := int(row[64])
+		if lab < 0 || lab > 9 || float64(lab) != row[64] {
+			return nil, fmt.Errorf("vision: %s line %d: label %g is not a digit", p, r+1, row[64])
+		}
+		d.Y[r] = lab
+		img := d.X[r*S*S : (r+1)*S*S]
+		for i := 0; i < box; i++ {
+			for j := 0; j < box; j++ {
+				img[(i+off)*S+j+off] = float32(bilinear(row[:64], 8, (float64(i)+0.5)*8/box-0.5, (float64(j)+0.5)*8/box-0.5) / 16)
+			}
+		}
+	}
+	return d, d.Validate()
+}
+
+// bilinear samples an n x n image at (y, x), clamping at the border.
+func bilinear(img []float64, n int, y, x float64) float64 {
+	clamp := func(v float64) float64 { return min(max(v, 0), float64(n-1)) }
+	y, x = clamp(y), clamp(x)
+	y0, x0 := int(y), int(x)
+	y1, x1 := min(y0+1, n-1), min(x0+1, n-1)
+	fy, fx := y-float64(y0), x-float64(x0)
+	return (1-fy)*((1-fx)*img[y0*n+x0]+fx*img[y0*n+x1]) + fy*((1-fx)*img[y1*n+x0]+fx*img[y1*n+x1])
+}

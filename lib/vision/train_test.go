@@ -52,3 +52,37 @@ func TestFromImagesErrors(t *testing.T) {
 		t.Error("unknown dataset accepted")
 	}
 }
+
+// scikit-learn's digits: 1797 images (digits.rst), the first is a 0. Bilinear
+// resizing keeps each pixel within [0, 1] and puts nothing outside the 20x20
+// box at offset 4.
+func TestLoadDigits(t *testing.T) {
+	if os.Getenv(data.EnvVar) == "" {
+		t.Setenv(data.EnvVar, "../../../shared/data")
+	}
+	d, err := LoadDigits()
+	if err != nil {
+		t.Skipf("digits not available: %v", err)
+	}
+	if d.Len() != 1797 || d.Y[0] != 0 || d.Y[1] != 1 {
+		t.Fatalf("%d digits, first labels %v", d.Len(), d.Y[:2])
+	}
+	for i := 0; i < d.Len(); i++ {
+		img := d.X[i*784 : (i+1)*784]
+		for p, v := range img {
+			r, c := p/28, p%28
+			inside := r >= 4 && r < 24 && c >= 4 && c < 24
+			if v < 0 || v > 1 || (!inside && v != 0) {
+				t.Fatalf("digit %d pixel (%d,%d) = %g", i, r, c, v)
+			}
+		}
+	}
+	// Bilinear sampling of a constant image is that constant; at a pixel centre it is the pixel.
+	img := []float64{1, 2, 3, 4}
+	if v := bilinear(img, 2, 0, 1); v != 2 {
+		t.Errorf("bilinear at a pixel centre: %g, want 2", v)
+	}
+	if v := bilinear(img, 2, 0.5, 0.5); v != 2.5 {
+		t.Errorf("bilinear at the middle: %g, want 2.5", v)
+	}
+}
