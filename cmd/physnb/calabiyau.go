@@ -391,4 +391,3 @@ func cyBenchTrain(b compute.Backend, quick bool) (bench.Result, error) {
 	return bench.Result{Throughput: float64(iters) / secs, Iterations: iters, Seconds: secs,
 		Extra: map[string]float64{"ms_per_step": 1e3 * secs / float64(iters)}}, nil
 }
-
