@@ -233,7 +233,7 @@ func (s *adamState) args() []any {
 
 // update reads the epoch graph's outputs: 4 params, 4 m, 4 v, t, losses.
 func (s *adamState) update(model *Model, out []*tensors.Tensor) (*Model, *adamState) {
-	read := func(dst *Model, o []*tensors.Tensor) *Model {
+	read := func(o []*tensors.Tensor) *Model {
 		r := &Model{NFeatures: model.NFeatures, NHidden: model.NHidden}
 		r.W1 = tensors.MustCopyFlatData[float32](o[0])
 		r.B1 = tensors.MustCopyFlatData[float32](o[1])
@@ -241,8 +241,8 @@ func (s *adamState) update(model *Model, out []*tensors.Tensor) (*Model, *adamSt
 		r.B2 = tensors.ToScalar[float32](o[3])
 		return r
 	}
-	nm := read(model, out[0:4])
-	ns := &adamState{m: read(model, out[4:8]), v: read(model, out[8:12]), t: tensors.ToScalar[float32](out[12])}
+	nm := read(out[0:4])
+	ns := &adamState{m: read(out[4:8]), v: read(out[8:12]), t: tensors.ToScalar[float32](out[12])}
 	return nm, ns
 }
 
