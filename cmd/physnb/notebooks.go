@@ -6,10 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"html/template"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -186,11 +188,12 @@ type ipynb struct {
 		CellType string          `json:"cell_type"`
 		Source   json.RawMessage `json:"source"`
 		Outputs  []struct {
-			OutputType string          `json:"output_type"`
-			Name       string          `json:"name"`
-			Text       json.RawMessage `json:"text"`
-			EName      string          `json:"ename"`
-			EValue     string          `json:"evalue"`
+			OutputType string                     `json:"output_type"`
+			Name       string                     `json:"name"`
+			Text       json.RawMessage            `json:"text"`
+			EName      string                     `json:"ename"`
+			EValue     string                     `json:"evalue"`
+			Data       map[string]json.RawMessage `json:"data"`
 		} `json:"outputs"`
 	} `json:"cells"`
 }
@@ -246,9 +249,12 @@ func firstError(nb *ipynb) (cell int, msg string) {
 			if o.OutputType == "stream" && o.Name == "stderr" {
 				stderr.WriteString(joinSource(o.Text))
 			}
+			if h, ok := o.Data["text/html"]; ok && strings.Contains(joinSource(h), "application/vnd.jupyter.stderr") {
+				// GoNB shows compiler errors as HTML; keep their text.
+				stderr.WriteString(htmlToText(joinSource(h)))
+			}
 			if o.OutputType == "error" {
-				src := strings.TrimSpace(joinSource(c.Source))
-				first, _, _ := strings.Cut(src, "\n")
+				first := firstCodeLine(joinSource(c.Source))
 				errText := strings.TrimSpace(o.EName + ": " + o.EValue)
 				tail := strings.TrimSpace(stderr.String())
 				if lines := strings.Split(tail, "\n"); len(lines) > 12 {
@@ -380,4 +386,28 @@ func writeGallery(r *notebooksReport) error {
 		return err
 	}
 	return os.WriteFile(r.Index, buf.Bytes(), 0o644)
+}
+
+var (
+	styleBlock = regexp.MustCompile(`(?s)<style>.*?</style>`)
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+	blankLines = regexp.MustCompile(`\n\s*\n+`)
+)
+
+// htmlToText keeps the text of an HTML output (GoNB's error reports).
+func htmlToText(h string) string {
+	h = styleBlock.ReplaceAllString(h, "")
+	h = htmlTag.ReplaceAllString(h, "")
+	h = html.UnescapeString(h)
+	return strings.TrimSpace(blankLines.ReplaceAllString(h, "\n")) + "\n"
+}
+
+// firstCodeLine is the first line of a cell that says something (not blank, not "%%").
+func firstCodeLine(src string) string {
+	for _, l := range strings.Split(src, "\n") {
+		if t := strings.TrimSpace(l); t != "" && t != "%%" {
+			return t
+		}
+	}
+	return ""
 }

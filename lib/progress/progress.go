@@ -59,6 +59,7 @@ type Bar struct {
 	done      bool
 	err       error
 	plotEvery time.Duration
+	yLabel    string
 }
 
 type ref struct {
@@ -84,6 +85,9 @@ func (b *Bar) Reference(name string, value float64) *Bar {
 	b.refs = append(b.refs, ref{name, value})
 	return b
 }
+
+// YLabel names the quantity on the live plot's y axis (default "loss").
+func (b *Bar) YLabel(label string) *Bar { b.yLabel = label; return b }
 
 // LogY draws the live loss plot on a logarithmic axis.
 func (b *Bar) LogY() *Bar { b.logY = true; return b }
@@ -266,7 +270,11 @@ func (b *Bar) Figure() *plots.Figure {
 }
 
 func (b *Bar) figure() *plots.Figure {
-	f := plots.New(b.name, "step", "value").WithSize(14, 8)
+	yLabel := b.yLabel
+	if yLabel == "" {
+		yLabel = "loss"
+	}
+	f := plots.New(b.name, "training step", yLabel).WithSize(14, 8)
 	for _, name := range b.order {
 		xs, ys := finitePoints(b.steps, b.values[name], b.logY)
 		f.Line(name, xs, ys)
@@ -301,7 +309,7 @@ func AttachToLoop(loop *train.Loop, name string, totalSteps int) *Bar {
 			if i >= len(loop.Trainer.TrainMetrics()) || !m.Shape().IsScalar() {
 				continue
 			}
-			mName := loop.Trainer.TrainMetrics()[i].ShortName()
+			mName := strings.ToLower(loop.Trainer.TrainMetrics()[i].Name())
 			if i == 0 {
 				mName = "loss"
 			}

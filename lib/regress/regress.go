@@ -163,7 +163,7 @@ func (c *Config) Fit(xs, ys []float64) (*Fit, error) {
 	trainer := train.NewTrainer(b, f.store, mlp(c.hidden), loss.MeanSquaredError,
 		optimizer.Adam().LearningRate(c.lr).Done(), nil, nil)
 	loop := train.NewLoop(trainer)
-	bar := progress.AttachToLoop(loop, "fitting", c.steps).LogY()
+	bar := progress.AttachToLoop(loop, "fitting", c.steps).LogY().YLabel("MSE (standardised units)")
 	if !c.showProg {
 		bar.NoPlot().WithWriter(discard{}, false)
 	}
