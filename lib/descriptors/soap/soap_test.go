@@ -401,3 +401,37 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("coincident atoms: %v", err)
 	}
 }
+
+func TestHarmonicNormalisationMatchesDScribeConstants(t *testing.T) {
+	// DScribe's soapGTO.cpp (2.x, getP) hard-codes cs = π³ N² for each real solid
+	// harmonic written as the polynomial below (N its normalisation, π³ from the
+	// π^{3/2} of the Gaussian integral, squared). Our S_lm must have the same
+	// magnitude: |S_lm| = √(cs/π³) |poly|. Constants copied from DScribe.
+	x, y, z := 0.37, -0.52, 0.81
+	r2 := x*x + y*y + z*z
+	re3, im3 := x*x*x-3*x*y*y, 3*x*x*y-y*y*y
+	cases := []struct {
+		idx  int // l² + l + m
+		cs   float64
+		poly float64
+	}{
+		{0, 2.4674011003, 1},
+		{2, 7.4022033011, z}, {3, 7.4022033005, x}, {1, 7.4022033005, y},
+		{6, 3.0842513755, 3*z*z - r2},
+		{7, 37.0110165048, z * x}, {5, 37.0110165048, z * y},
+		{8, 9.2527541262, x*x - y*y}, {4, 9.2527541262, 2 * x * y},
+		{12, 4.3179519254, (5*z*z - 3*r2) * z},
+		{13, 6.4769278880, x * (5*z*z - r2)}, {11, 6.4769278880, y * (5*z*z - r2)},
+		{14, 64.7692788826, z * (x*x - y*y)}, {10, 64.7692788826, z * 2 * x * y},
+		{15, 10.7948798139, re3}, {9, 10.7948798139, im3},
+	}
+	s := make([]float64, 16)
+	g := make([][3]float64, 16)
+	solidHarmonics(3, x, y, z, s, g)
+	for _, c := range cases {
+		want := math.Sqrt(c.cs/math.Pow(math.Pi, 3)) * math.Abs(c.poly)
+		if math.Abs(math.Abs(s[c.idx])-want) > 1e-9*want {
+			t.Errorf("S[%d] = %.12g, DScribe's normalisation gives ±%.12g", c.idx, s[c.idx], want)
+		}
+	}
+}
