@@ -45,15 +45,16 @@ func (p *Picture) Name(n *graph.Node, name string) *Picture { p.names[n] = name;
 // Title sets a caption drawn above the graph.
 func (p *Picture) Title(t string) *Picture { p.title = t; return p }
 
-// box is one drawn operation.
+// box is one drawn operation, or a dummy waypoint of an arrow that skips layers.
 type box struct {
-	node   *graph.Node
+	node   *graph.Node // nil for a waypoint
 	layer  int
 	x, y   float64
 	w      float64
 	label  []string
 	output bool
 	input  bool
+	preds  []*box // boxes feeding this one (for waypoints: the previous point of the arrow)
 }
 
 const (
@@ -62,12 +63,12 @@ const (
 	gapX    = 22.0
 	charW   = 7.2
 	margin  = 24.0
+	wayW    = 6.0 // width reserved for an arrow passing through a layer
 )
 
 // Nodes returns the operations drawn, sources first (exported for tests).
 func (p *Picture) Nodes() []*graph.Node {
-	order := p.collect()
-	return order
+	return p.collect()
 }
 
 // collect walks the ancestors of the outputs and returns them in topological
@@ -115,7 +116,13 @@ func (p *Picture) label(n *graph.Node) []string {
 	return append(lines, op+" "+n.Shape().String())
 }
 
-// SVG lays the graph out and returns the picture as an SVG document.
+// arrow is one operand edge, drawn through its waypoints.
+type arrow struct{ points []*box }
+
+// SVG lays the graph out and returns the picture as an SVG document. The layout
+// is the classic layered one (Sugiyama): layers by longest path from the inputs,
+// a waypoint in every layer an arrow crosses, and each layer ordered by the mean
+// position of what feeds it, so that arrows stay short and go around boxes.
 func (p *Picture) SVG() string {
 	nodes := p.collect()
 	isOut := map[*graph.Node]bool{}
@@ -125,6 +132,7 @@ func (p *Picture) SVG() string {
 	boxes := map[*graph.Node]*box{}
 	layers := map[int][]*box{}
 	maxLayer := 0
+	var arrows []arrow
 	for _, n := range nodes { // topological order: inputs already placed
 		b := &box{node: n, label: p.label(n), output: isOut[n], input: len(n.Inputs()) == 0}
 		for _, in := range n.Inputs() {
@@ -138,9 +146,21 @@ func (p *Picture) SVG() string {
 		boxes[n] = b
 		layers[b.layer] = append(layers[b.layer], b)
 		maxLayer = max(maxLayer, b.layer)
+		for _, in := range n.Inputs() {
+			src := boxes[in]
+			a := arrow{points: []*box{src}}
+			prev := src
+			for l := src.layer + 1; l < b.layer; l++ {
+				w := &box{layer: l, w: wayW, preds: []*box{prev}}
+				layers[l] = append(layers[l], w)
+				a.points = append(a.points, w)
+				prev = w
+			}
+			b.preds = append(b.preds, prev)
+			a.points = append(a.points, b)
+			arrows = append(arrows, a)
+		}
 	}
-	// Order each layer by the mean x of its inputs (a barycentre heuristic that
-	// keeps arrows short), then centre the layers.
 	width := 0.0
 	top := margin
 	if p.title != "" {
@@ -149,21 +169,18 @@ func (p *Picture) SVG() string {
 	for l := 0; l <= maxLayer; l++ {
 		row := layers[l]
 		if l > 0 {
-			key := func(b *box) float64 {
+			key := map[*box]float64{}
+			for i, b := range row {
 				var s float64
-				var k int
-				for _, in := range b.node.Inputs() {
-					if bi, ok := boxes[in]; ok {
-						s += bi.x
-						k++
-					}
+				for _, q := range b.preds {
+					s += q.x
 				}
-				if k == 0 {
-					return 0
+				key[b] = float64(i) * 1e-9 // keep creation order among equals
+				if len(b.preds) > 0 {
+					key[b] += s / float64(len(b.preds))
 				}
-				return s / float64(k)
 			}
-			sort.SliceStable(row, func(i, j int) bool { return key(row[i]) < key(row[j]) })
+			sort.SliceStable(row, func(i, j int) bool { return key[row[i]] < key[row[j]] })
 		}
 		x := margin
 		for _, b := range row {
@@ -194,16 +211,22 @@ func (p *Picture) SVG() string {
 	if p.title != "" {
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="14" font-weight="bold">%s</text>`+"\n", width/2, margin+4, html.EscapeString(p.title))
 	}
-	for _, n := range nodes { // arrows first, under the boxes
-		b := boxes[n]
-		for _, in := range n.Inputs() {
-			a := boxes[in]
-			x1, y1 := a.x, a.y+boxH/2
-			x2, y2 := b.x, b.y-boxH/2
-			my := (y1 + y2) / 2
-			fmt.Fprintf(&sb, `<path d="M %.1f %.1f C %.1f %.1f, %.1f %.1f, %.1f %.1f" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>`+"\n",
-				x1, y1, x1, my, x2, my, x2, y2)
+	for _, a := range arrows { // arrows first, under the boxes
+		// Points: bottom of the source, through each waypoint's layer band, top of the target.
+		src, dst := a.points[0], a.points[len(a.points)-1]
+		var d strings.Builder
+		fmt.Fprintf(&d, "M %.1f %.1f", src.x, src.y+boxH/2)
+		px, py := src.x, src.y+boxH/2
+		for _, w := range a.points[1 : len(a.points)-1] {
+			y0, y1 := w.y-boxH/2, w.y+boxH/2
+			my := (py + y0) / 2
+			fmt.Fprintf(&d, " C %.1f %.1f, %.1f %.1f, %.1f %.1f L %.1f %.1f", px, my, w.x, my, w.x, y0, w.x, y1)
+			px, py = w.x, y1
 		}
+		y2 := dst.y - boxH/2
+		my := (py + y2) / 2
+		fmt.Fprintf(&d, " C %.1f %.1f, %.1f %.1f, %.1f %.1f", px, my, dst.x, my, dst.x, y2)
+		fmt.Fprintf(&sb, `<path d="%s" fill="none" stroke="#555" stroke-width="1.2" marker-end="url(#arrow)"/>`+"\n", d.String())
 	}
 	for _, n := range nodes {
 		b := boxes[n]
