@@ -59,6 +59,9 @@ type Ansatz struct {
 	InitMean, InitStd float64
 	// L2 is the weight of the walkthrough's penalty L2·Σ d_j² (it uses 0.1).
 	L2 float64
+	// Start, if set (length K), replaces the random initial d, for example by
+	// the best point of a host-side scan of the training loss ([Ansatz.Landscape]).
+	Start []float64
 
 	m [][]float64 // c = m d + v
 	v []float64
@@ -169,6 +172,9 @@ func (a *Ansatz) Init(scope *model.Scope, rng *rand.Rand, cfg Config) {
 	d := make([]float64, a.K)
 	for j := range d {
 		d[j] = mean + a.InitStd*rng.NormFloat64()
+	}
+	if len(a.Start) == a.K {
+		copy(d, a.Start)
 	}
 	scope.In("ansatz").VariableWithValue("d", d)
 }
@@ -323,9 +329,10 @@ type PerLayer struct {
 }
 
 // NewPerLayer returns the per-layer metric with H_n = 2 ± 0.1 initially,
-// c_reg = 1e-3, c_IR = 0.1 and margin 1 (our choices; see the notebook).
+// c_reg = 1, c_IR = 0.1 and margin 1 (our choices: with c_reg = 1e-3 or 0.1
+// the data leave H free to oscillate by tens of per cent between layers).
 func NewPerLayer() *PerLayer {
-	return &PerLayer{Init0: 2, InitStd: 0.1, Smoothness: 1e-3, IRWeight: 0.1, IRMargin: 1}
+	return &PerLayer{Init0: 2, InitStd: 0.1, Smoothness: 1, IRWeight: 0.1, IRMargin: 1}
 }
 
 func (p *PerLayer) Name() string { return "free per-layer H" }
@@ -388,6 +395,7 @@ func (p *PerLayer) Regularizer(scope *model.Scope, g *Graph, cfg Config) *Node {
 		reg = MulScalar(ReduceAllSum(Mul(Const(g, w), Square(diff))), p.Smoothness)
 	}
 	last := Slice(h, AxisRange(N-1, N))
-	ir := MaxScalar(AddScalar(Abs(AddScalar(last, -1/cfg.EtaIR)), -p.IRMargin), 0.0)
+	horizon := math.Log(cfg.LayerEta(N-1)/cfg.EtaIR) / (cfg.LayerEta(N-1) - cfg.EtaIR) // ⟨1/η⟩ over the last layer
+	ir := MaxScalar(AddScalar(Abs(AddScalar(last, -horizon)), -p.IRMargin), 0.0)
 	return Add(reg, MulScalar(ReduceAllSum(Square(ir)), p.IRWeight))
 }
