@@ -2,11 +2,13 @@ package vision
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
 )
@@ -78,4 +80,76 @@ func MeasureTraining(b compute.Backend, cfg ConvNetConfig, h, w, ch, batch, step
 	t := Throughput{Batch: batch, Steps: steps, Seconds: secs, ImagesPerSecond: float64(batch*steps) / secs}
 	t.GFLOPs = 3 * cfg.FLOPs(h, w, ch) * t.ImagesPerSecond / 1e9
 	return t, nil
+}
+
+// LayerComparison is one convolution layer computed both ways.
+type LayerComparison struct {
+	MaxDiffOutput, MaxDiffGradX, MaxDiffGradK float64 // im2col vs built-in
+	SecondsIm2col, SecondsBuiltin             float64 // forward + backward, best of the runs
+}
+
+// CompareWithBuiltin evaluates y = conv(x, K) and the gradients of
+// sum(y * r) with respect to x and K, for random x [batch, h, w, c], K
+// [k, k, c, o] and r, with [Conv2D] and with GoMLX's Convolve, and times both
+// (after a compiling run; best of runs).
+func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (LayerComparison, error) {
+	var res LayerComparison
+	rng := rand.New(rand.NewPCG(11, 12))
+	mk := func(dims ...int) *tensors.Tensor {
+		n := 1
+		for _, d := range dims {
+			n *= d
+		}
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(rng.NormFloat64())
+		}
+		return tensors.FromFlatDataAndDimensions(v, dims...)
+	}
+	ho, wo := h+2*p-k+1, w+2*p-k+1
+	if ho < 1 || wo < 1 || runs < 1 {
+		return res, fmt.Errorf("vision: kernel %d, padding %d does not fit %dx%d images (or runs %d < 1)", k, p, h, w, runs)
+	}
+	x, kern, r := mk(batch, h, w, c), mk(k, k, c, o), mk(batch, ho, wo, o)
+	outs := make([][]*tensors.Tensor, 2)
+	secs := []*float64{&res.SecondsIm2col, &res.SecondsBuiltin}
+	for i, mine := range []bool{true, false} {
+		e, err := NewExec(b, func(x, kern, r *Node) []*Node {
+			var y *Node
+			if mine {
+				y = Conv2D(x, kern, p)
+			} else {
+				y = Convolve(x, kern).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+			}
+			g := Gradient(ReduceAllSum(Mul(y, r)), x, kern)
+			return []*Node{y, g[0], g[1]}
+		})
+		if err != nil {
+			return res, err
+		}
+		if outs[i], err = e.Call(x, kern, r); err != nil {
+			return res, err
+		}
+		best := math.Inf(1)
+		for j := 0; j < runs; j++ {
+			t0 := time.Now()
+			o, err := e.Call(x, kern, r)
+			if err != nil {
+				return res, err
+			}
+			best = math.Min(best, time.Since(t0).Seconds())
+			for _, t := range o {
+				t.FinalizeAll()
+			}
+		}
+		*secs[i] = best
+	}
+	diffs := []*float64{&res.MaxDiffOutput, &res.MaxDiffGradX, &res.MaxDiffGradK}
+	for j := range diffs {
+		a, bb := tensors.MustCopyFlatData[float32](outs[0][j]), tensors.MustCopyFlatData[float32](outs[1][j])
+		for i := range a {
+			*diffs[j] = math.Max(*diffs[j], math.Abs(float64(a[i]-bb[i])))
+		}
+	}
+	return res, nil
 }
