@@ -40,6 +40,12 @@ func init() {
 		Run:         cyBenchSigma,
 	})
 	bench.Register(bench.Workload{
+		Name:        "cy-sigma-graph",
+		Description: "sigma accuracy as cy-sigma, with eta from the GoMLX graph on the selected backend (host sampling and sections included); the path for XLA/CUDA",
+		Unit:        "points/s",
+		Run:         cyBenchSigmaGraph,
+	})
+	bench.Register(bench.Workload{
 		Name:        "cy-train-step",
 		Description: "moduli network training step (k=3, 4 psi x 100 fresh points, eta-variance loss through the in-graph complex determinant, Adam)",
 		Unit:        "steps/s",
@@ -367,6 +373,38 @@ func cyBenchSigma(_ compute.Backend, quick bool) (bench.Result, error) {
 	}
 	return bench.Result{Throughput: float64(iters*points) / secs, Iterations: iters, Seconds: secs,
 		Extra: map[string]float64{"seconds_per_evaluation": secs / float64(iters), "points": float64(points), "sections": float64(b.Size()), "cyjax_h100_seconds": 9.8}}, nil
+}
+
+func cyBenchSigmaGraph(b compute.Backend, quick bool) (bench.Result, error) {
+	if backend.IsCPU(b) {
+		var err error
+		if b, err = hnet.Backend(); err != nil { // see hnet.Backend: parallel pure-Go executor hangs
+			return bench.Result{}, err
+		}
+	}
+	q, _ := calabiyau.NewDwork(10 + 3i)
+	points := 100000
+	if quick {
+		points = 5000
+	}
+	ev, err := hnet.NewEtaEvaluator(b, calabiyau.NewMetric(q, calabiyau.MustMonomialBasis(3)))
+	if err != nil {
+		return bench.Result{}, err
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	iters, secs, err := bench.Repeat(bench.Budget(quick), 1, func() error {
+		s, err := q.Sample(rng, points)
+		if err != nil {
+			return err
+		}
+		_, _, err = ev.Sigma(s)
+		return err
+	})
+	if err != nil {
+		return bench.Result{}, err
+	}
+	return bench.Result{Throughput: float64(iters*points) / secs, Iterations: iters, Seconds: secs,
+		Extra: map[string]float64{"seconds_per_evaluation": secs / float64(iters), "points": float64(points), "cyjax_h100_seconds": 9.8}}, nil
 }
 
 func cyBenchTrain(b compute.Backend, quick bool) (bench.Result, error) {

@@ -147,3 +147,35 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// The graph evaluator reproduces the host σ (same η to 1e-9) after a Donaldson
+// step, where H is a general Hermitian matrix.
+func TestEtaEvaluatorMatchesHostSigma(t *testing.T) {
+	q, _ := calabiyau.NewDwork(10 + 3i)
+	r := rand.New(rand.NewPCG(3, 3))
+	b := calabiyau.MustMonomialBasis(3)
+	m, err := calabiyau.NewMetric(q, b).DonaldsonStep(q.MustSample(r, 3000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := q.MustSample(r, 500)
+	ev, err := NewEtaEvaluator(MustBackend(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ev.Etas(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.Etas(s)
+	for i := range want {
+		if d := math.Abs(got[i]/want[i] - 1); d > 1e-9 {
+			t.Fatalf("point %d: graph eta %g, host eta %g", i, got[i], want[i])
+		}
+	}
+	gs, _, _ := ev.Sigma(s)
+	hs, _, _ := m.Sigma(s)
+	if math.Abs(gs-hs) > 1e-9 {
+		t.Errorf("graph sigma %g, host sigma %g", gs, hs)
+	}
+}
