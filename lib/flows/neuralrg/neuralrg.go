@@ -162,6 +162,11 @@ type Model struct {
 	TrainSeconds float64
 	backend      compute.Backend
 	levels       *model.Exec
+	// ckpt is the checkpoint handler of the directory the model was loaded
+	// from or last saved to. It must be created once: creating a GoMLX
+	// checkpoint handler loads the newest checkpoint of its directory into
+	// the store, which would roll the weights back on every save.
+	ckpt *checkpoint.Handler
 }
 
 // New builds the model: the exact references, the layout, fresh weights and the trainer.
@@ -461,11 +466,17 @@ func (m *Model) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("neuralrg: saving to %s: %w", dir, err)
 	}
-	h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
-	if err != nil {
-		return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
+	if m.ckpt == nil || !sameDir(m.ckpt.Dir(), dir) {
+		if HasCheckpoint(dir) {
+			return fmt.Errorf("neuralrg: %s already holds a saved run: resume it with Load, or remove it first", dir)
+		}
+		h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
+		if err != nil {
+			return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
+		}
+		m.ckpt = h
 	}
-	if err := h.Save(); err != nil {
+	if err := m.ckpt.Save(); err != nil {
 		return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
 	}
 	js, err := json.MarshalIndent(state{m.Config, m.History, m.TrainSeconds}, "", " ")
@@ -473,6 +484,12 @@ func (m *Model) Save(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, stateFile), js, 0o644)
+}
+
+func sameDir(a, b string) bool {
+	a, errA := filepath.Abs(a)
+	b, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && a == b
 }
 
 // HasCheckpoint reports whether dir holds a saved run.
@@ -496,9 +513,11 @@ func Load(b compute.Backend, dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done(); err != nil {
+	h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
+	if err != nil {
 		return nil, fmt.Errorf("neuralrg: loading weights from %s: %w", dir, err)
 	}
+	m.ckpt = h
 	m.History, m.TrainSeconds = st.History, st.TrainSeconds
 	m.Trainer.Skip(len(st.History))
 	return m, nil

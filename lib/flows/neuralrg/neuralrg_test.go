@@ -90,6 +90,22 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err := m2.Train(1, nil); err != nil {
 		t.Fatalf("resumed training: %v", err)
 	}
+	// Saving again must not roll the weights back to the previous checkpoint
+	// (a GoMLX checkpoint handler loads its directory when it is created).
+	before, _ := m2.Levels(1)
+	if err := m2.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := m2.Levels(1)
+	for i, v := range before[0][last].Pixels {
+		if after[0][last].Pixels[i] != v {
+			t.Fatalf("saving changed the weights: pixel %d %v -> %v", i, v, after[0][last].Pixels[i])
+		}
+	}
+	// A fresh model must not overwrite another run's directory.
+	if err := MustNew(b, cfg).Save(dir); err == nil {
+		t.Error("saving a fresh model into a directory holding a run must fail")
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
