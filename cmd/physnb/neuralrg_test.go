@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+// nrgRunJSON runs a neuralrg/ising command function with --json and decodes stdout into v.
+func nrgRunJSON(t *testing.T, run func([]string) error, v any, args ...string) error {
+	t.Helper()
+	out, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdout
+	os.Stdout = out
+	runErr := run(append(args, "--json"))
+	os.Stdout = old
+	if runErr != nil {
+		return runErr
+	}
+	b, _ := os.ReadFile(out.Name())
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v: output is not JSON: %v\n%s", args, err, b)
+	}
+	return nil
+}
+
+// `physnb ising exact`: Kaufman's lnZ equals the brute-force sum on 4x4 and
+// the bound is Fix - lnZ.
+func TestIsingExactCommand(t *testing.T) {
+	var r nrgExactReport
+	if err := nrgRunJSON(t, runIsing, &r, "exact", "--L", "4"); err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.LnZ-r.LnZBruteForce) > 1e-9 || math.Abs(r.ExactBound-(r.Fix-r.LnZ)) > 1e-12 || r.LnZ == 0 {
+		t.Errorf("lnz %v, brute force %v, fix %v, bound %v", r.LnZ, r.LnZBruteForce, r.Fix, r.ExactBound)
+	}
+}
+
+// `physnb neuralrg train --quick`: the issue's JSON fields are there and the
+// loss lies above the exact bound and well below its starting value.
+func TestNeuralRGTrainQuick(t *testing.T) {
+	var raw map[string]any
+	if err := nrgRunJSON(t, runNeuralRG, &raw, "train", "--quick", "--out", t.TempDir()+"/run"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"loss", "loss_per_site", "exact_bound", "rel_err", "acceptance", "ess", "epochs", "seconds", "samples_per_second", "backend"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	loss, bound, rel := raw["loss"].(float64), raw["exact_bound"].(float64), raw["rel_err"].(float64)
+	if !(loss > bound-0.5 && rel < 0.15) {
+		t.Errorf("quick run: loss %v, bound %v, rel_err %v", loss, bound, rel)
+	}
+}
+
+func TestNeuralRGBadArguments(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--L", "6"}, "power of two"},
+		{[]string{"train", "--L", "5", "--arch", "tebd"}, "even L"},
+		{[]string{"train", "--T", "0"}, "temperature"},
+		{[]string{"train", "--L", "8", "--depth", "4"}, "log2 L = 3"},
+		{[]string{"train", "--d", "3"}, "two-dimensional"},
+		{[]string{"fit"}, "unknown subcommand"},
+	}
+	for _, c := range cases {
+		err := runNeuralRG(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("physnb neuralrg %v: error %v, want one mentioning %q", c.args, err, c.want)
+		}
+	}
+	if err := runIsing([]string{"exact", "--T", "-1"}); err == nil || !strings.Contains(err.Error(), "temperature") {
+		t.Errorf("ising exact --T -1: %v", err)
+	}
+}
