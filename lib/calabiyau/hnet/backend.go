@@ -17,10 +17,11 @@ var (
 // Backend returns the backend to train and evaluate the network on: physnb's
 // shared backend, except that GoMLX's pure-Go backend is used with sequential
 // op execution ("go:ops_sequential"). With compute v0.1.6 the pure-Go
-// backend's parallel executor deadlocks on the η graph (reproduced with
-// TestGraphEtaMatchesHost under GOMLX_BACKEND=go: the executor waits forever
-// for a free worker while no worker runs); the sequential executor runs it
-// correctly, and for graphs of this size it is not slower.
+// backend's parallel executor hangs at random on the η graph: it waits in
+// workerspool.WaitToStart with no worker goroutine alive. Two chained complex
+// contractions (8 real Einsums and one Neg) hang in 7 of 20 runs under "go"
+// and 0 of 10 under "go:ops_sequential" (docs/calabiyau.md). The sequential
+// executor runs the graph correctly and, for graphs of this size, no slower.
 func Backend() (compute.Backend, error) {
 	cfg, err := backend.Config()
 	if err != nil {
