@@ -77,3 +77,20 @@ func LearnedFigure(title string, r *Result, cfg Config, refs ...*blackhole.Backg
 	}
 	return f
 }
+
+// ChargeEffectFigure plots the relative difference H_Q/H_Schwarzschild - 1 for
+// the given charged backgrounds: the size of the signal a learned metric must resolve.
+func ChargeEffectFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *plots.Figure {
+	etas := linspace(etaMin, etaMax, 181)
+	s := blackhole.Schwarzschild().H(etas)
+	f := plots.New("Effect of the charge on the metric", "η (units of z_h)", "H_Q(η) / H_Schwarzschild(η) - 1 (%)")
+	for _, bh := range bhs {
+		h := bh.H(etas)
+		rel := make([]float64, len(etas))
+		for i := range rel {
+			rel[i] = 100 * (h[i]/s[i] - 1)
+		}
+		f.Line(fmt.Sprintf("Q = %g", bh.Q), etas, rel)
+	}
+	return f
+}

@@ -297,3 +297,39 @@ func RelErr(a, b []float64) (rms, maxAbs float64) {
 	}
 	return math.Sqrt(rms / float64(len(a))), maxAbs
 }
+
+// RefineLearningRate is Adam's step in the refinement stage of [TrainFromLandscape].
+const RefineLearningRate = 1e-3
+
+// LandscapeGrid is the (d₀, d₁) grid that [TrainFromLandscape] scans: d₀ = H(η*)
+// in [2, 4.5] by 0.01 and the slope d₁ in [-3, 3] by 0.05. The valley of the
+// loss is about 0.02 wide in d₀, so the step must stay below that.
+func LandscapeGrid() (d0s, d1s []float64) {
+	return linspace(2, 4.5, 251), linspace(-3, 3, 121)
+}
+
+// TrainFromLandscape is a two-stage fit of the ansatz that copes with the
+// rugged valley of the loss: it scans the training loss of the K = 2 ansatz
+// on [LandscapeGrid] (host, float64, w = tr.TWidth), starts an ansatz with K
+// coefficients from the best grid point (higher coefficients zero) and
+// refines it by the usual gradient training at fixed w with Adam's step
+// lowered to RefineLearningRate (the walkthrough's 0.03 is wider than the
+// valley and throws the metric out of it). Only the data enter both stages;
+// bh (may be nil) is used for the error report alone.
+func TrainFromLandscape(b compute.Backend, cfg Config, K int, trainSet, testSet *Dataset, tr Training, bh *blackhole.Background) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if K < 2 {
+		return nil, fmt.Errorf("holography: TrainFromLandscape needs K ≥ 2 coefficients, got %d", K)
+	}
+	d0s, d1s := LandscapeGrid()
+	_, best, _ := NewAnsatz().Landscape(cfg, trainSet, tr.TWidth, d0s, d1s)
+	a := NewAnsatz()
+	a.K = K
+	a.Start = append(append([]float64{}, best...), make([]float64, K-2)...)
+	tr.TWidthStart = 0
+	tr.LearningRate = RefineLearningRate
+	res, _, err := Train(b, cfg, a, trainSet, testSet, tr, bh)
+	return res, err
+}
