@@ -33,6 +33,7 @@ type holographyReport struct {
 	Metric         string    `json:"metric"`
 	Charge         float64   `json:"charge"`
 	Param          string    `json:"parameterisation"`
+	Start          string    `json:"start"`
 	Layers         int       `json:"layers"`
 	Epochs         int       `json:"epochs"`
 	PerClass       int       `json:"samples_per_class"`
@@ -59,6 +60,7 @@ func runHolography(args []string) error {
 	metric := fs.String("metric", "schwarzschild", "true background: schwarzschild or rn")
 	charge := fs.Float64("charge", 0.9, "charge Q of the rn background, in [0, √3)")
 	param := fs.String("param", "ansatz", "learnable metric: ansatz (walkthrough) or perlayer (paper)")
+	startMode := fs.String("start", "grid", "ansatz start: grid (scan the training loss, then refine) or random (the walkthrough's gradient training)")
 	layers := fs.Int("layers", 10, "number of RK4 layers")
 	etaUV := fs.Float64("eta-uv", 1, "boundary-side cut-off η_UV")
 	etaIR := fs.Float64("eta-ir", 0.1, "horizon-side cut-off η_IR (< η_UV)")
@@ -121,12 +123,21 @@ func runHolography(args []string) error {
 	if err := net0.Evaluate(b, r0, trainSet, nil, bh); err != nil {
 		return err
 	}
-	res, _, err := holography.Train(b, cfg, m, trainSet, testSet, tr, bh)
+	var res *holography.Result
+	switch {
+	case *startMode == "grid" && *param == "ansatz":
+		res, err = holography.TrainFromLandscape(b, cfg, 2, trainSet, testSet, tr, bh)
+	case *startMode == "random" || *param == "perlayer":
+		*startMode = "random"
+		res, _, err = holography.Train(b, cfg, m, trainSet, testSet, tr, bh)
+	default:
+		return fmt.Errorf("--start %q: use grid or random", *startMode)
+	}
 	if err != nil {
 		return err
 	}
 	rep := holographyReport{
-		Metric: *metric, Charge: bh.Q, Param: *param, Layers: cfg.Layers, Epochs: tr.Epochs,
+		Metric: *metric, Charge: bh.Q, Param: *param, Start: *startMode, Layers: cfg.Layers, Epochs: tr.Epochs,
 		PerClass: *perClass, Seed: *seed,
 		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
 		TrueAccuracy: holography.Accuracy(cfg, holography.TrueProfile(cfg, bh), testSet),
@@ -153,7 +164,7 @@ func runHolography(args []string) error {
 		enc := json.NewEncoder(os.Stdout)
 		return enc.Encode(rep)
 	}
-	fmt.Printf("holography: %s (Q=%g), %s, %d layers, %d epochs, %d per class\n", rep.Metric, rep.Charge, rep.Param, rep.Layers, rep.Epochs, rep.PerClass)
+	fmt.Printf("holography: %s (Q=%g), %s (start %s), %d layers, %d epochs, %d per class\n", rep.Metric, rep.Charge, rep.Param, rep.Start, rep.Layers, rep.Epochs, rep.PerClass)
 	fmt.Printf("  train loss %.4g, accuracy train %.3f / test %.3f (true metric: %.3f)\n", rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy, rep.TrueAccuracy)
 	fmt.Printf("  H relative error: RMS %.2f%% (initial %.2f%%), max %.2f%%\n", 100*rep.HRelErrRMS, 100*rep.HRelErrRMSInit, 100*rep.HRelErrMax)
 	fmt.Printf("  params %.4g\n  %d steps, %.1f steps/s, %.1f s on %s\n", rep.Params, rep.Steps, rep.StepsPerSecond, rep.Seconds, rep.Backend)
