@@ -147,8 +147,7 @@ func (n *Network) Forward(scope *model.Scope, x *Node, upTo string) *Node {
 		case "Add":
 			y = broadcastAdd(in(0), in(1))
 		case "Relu":
-			a := in(0)
-			y = Max(a, ZerosLike(a))
+			y = vision.Relu(in(0))
 		case "MaxPool":
 			y = maxPool(nd, in(0))
 		case "Reshape":

@@ -117,3 +117,33 @@ func TestConv2DHandExample(t *testing.T) {
 		}
 	}
 }
+
+// Relu against max(x, 0) and its derivative 1[x > 0], by hand.
+func TestRelu(t *testing.T) {
+	b := backend.Must()
+	x := tensors.FromFlatDataAndDimensions([]float32{-2, -0.5, 0.25, 3}, 4)
+	out := MustExecOnceN(b, func(x *Node) []*Node {
+		y := Relu(x)
+		return []*Node{y, Gradient(ReduceAllSum(Mul(y, x)), x)[0]} // d/dx (x*relu(x)) = 2x for x > 0, 0 otherwise
+	}, x)
+	y, g := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	wantY, wantG := []float32{0, 0, 0.25, 3}, []float32{0, 0, 0.5, 6}
+	for i := range wantY {
+		if y[i] != wantY[i] || g[i] != wantG[i] {
+			t.Fatalf("relu %v grad %v, want %v and %v", y, g, wantY, wantG)
+		}
+	}
+}
+
+// Pooling before the ReLU gives the same network as the lesson's order.
+func TestPoolReluCommute(t *testing.T) {
+	b := backend.Must()
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := randTensor(rng, 2, 6, 6, 3)
+	out := MustExecOnceN(b, func(x *Node) []*Node {
+		return []*Node{Relu(MaxPool2(x)), MaxPool2(Relu(x))}
+	}, x)
+	if d := maxDiff(t, out[0], out[1]); d != 0 {
+		t.Fatalf("pool(relu) and relu(pool) differ by %g", d)
+	}
+}
