@@ -43,7 +43,8 @@ func init() {
 					return bench.Result{}, err
 				}
 				return bench.Result{Throughput: tp.ImagesPerSecond, Iterations: tp.Steps, Seconds: tp.Seconds,
-					Extra: map[string]float64{"gflop_per_second": tp.GFLOPs, "batch": float64(bs)}}, nil
+					Extra: map[string]float64{"gflop_per_second": tp.GFLOPs, "batch": float64(bs), "cpu_seconds": tp.CPUSeconds,
+						"images_per_cpu_second": float64(bs*tp.Steps) / tp.CPUSeconds}}, nil
 			},
 		})
 	}

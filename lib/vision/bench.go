@@ -20,6 +20,9 @@ type Throughput struct {
 	Seconds         float64 `json:"seconds"`
 	ImagesPerSecond float64 `json:"images_per_second"`
 	GFLOPs          float64 `json:"gflop_per_second"` // 3x forward FLOPs per image (forward + backward)
+	// CPUSeconds is the process CPU time of the timed steps (0 where not measured);
+	// images per CPU-second is the better figure on a machine shared with other work.
+	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
 // BuiltinConvNet is the same network built from GoMLX's own convolution and
@@ -70,14 +73,16 @@ func MeasureTraining(b compute.Backend, cfg ConvNetConfig, h, w, ch, batch, step
 	}
 	c := classify.New(b, fn, cfg.Classes)
 	var times []time.Time
+	var cpu []float64
 	_, err := c.Fit(d, nil, classify.Config{Epochs: 1, BatchSize: batch, LearningRate: 1e-3,
-		OnStep: func(step int, _ float64) { times = append(times, time.Now()) }})
+		OnStep: func(step int, _ float64) { times, cpu = append(times, time.Now()), append(cpu, cpuSeconds()) }})
 	if err != nil {
 		return Throughput{}, err
 	}
 	// Steps 1-2 (compilation, first run) are warm-up: time steps 3..steps+2.
 	secs := times[len(times)-1].Sub(times[1]).Seconds()
-	t := Throughput{Batch: batch, Steps: steps, Seconds: secs, ImagesPerSecond: float64(batch*steps) / secs}
+	t := Throughput{Batch: batch, Steps: steps, Seconds: secs, ImagesPerSecond: float64(batch*steps) / secs,
+		CPUSeconds: cpu[len(cpu)-1] - cpu[1]}
 	t.GFLOPs = 3 * cfg.FLOPs(h, w, ch) * t.ImagesPerSecond / 1e9
 	return t, nil
 }
