@@ -133,3 +133,31 @@ func TestWineShortTrainingAndCheckpoint(t *testing.T) {
 		t.Error("loading a missing checkpoint gave no error")
 	}
 }
+
+// RunWine with a checkpoint, then RestoreWine in the same way a later
+// notebook cell (a new process) does: same split, same probabilities.
+func TestRunAndRestoreWine(t *testing.T) {
+	path := winePath(t)
+	o := DefaultWine()
+	o.Epochs = 3
+	o.CheckpointDir = t.TempDir()
+	b := backend.Must()
+	r, err := RunWine(b, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RestoredMaxDiff > 1e-6 || r.Report.Total != 1300 {
+		t.Fatalf("round trip diff %g, %d test wines", r.RestoredMaxDiff, r.Report.Total)
+	}
+	r2, err := RestoreWine(b, path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2.RestoredMaxDiff > 1e-6 || r2.AUC != r.AUC || r2.Report.Accuracy != r.Report.Accuracy {
+		t.Fatalf("restored: diff %g, AUC %g vs %g, accuracy %g vs %g", r2.RestoredMaxDiff, r2.AUC, r.AUC, r2.Report.Accuracy, r.Report.Accuracy)
+	}
+	o.Seed = 43 // a different split must not match the saved predictions
+	if r3, err := RestoreWine(b, path, o); err == nil && r3.RestoredMaxDiff < 1e-3 {
+		t.Fatalf("a different split restored with diff %g", r3.RestoredMaxDiff)
+	}
+}

@@ -1,9 +1,11 @@
 package classify
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/metrics"
@@ -84,6 +86,9 @@ func RunWine(b compute.Backend, path string, o WineOptions) (*WineResult, error)
 		if err := r.Model.Save(o.CheckpointDir); err != nil {
 			return nil, err
 		}
+		if err := writeJSON(filepath.Join(o.CheckpointDir, wineProbsFile), r.Probs); err != nil {
+			return nil, err
+		}
 		restored, err := Load(b, o.CheckpointDir, WineMLP(o.Hidden), 1)
 		if err != nil {
 			return nil, err
@@ -96,6 +101,60 @@ func RunWine(b compute.Backend, path string, o WineOptions) (*WineResult, error)
 		for i := range p2 {
 			r.RestoredMaxDiff = math.Max(r.RestoredMaxDiff, math.Abs(p2[i]-r.Probs[i]))
 		}
+	}
+	return r, nil
+}
+
+// wineProbsFile holds the test-set probabilities of the model when it was saved.
+const wineProbsFile = "test_probabilities.json"
+
+func writeJSON(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// RestoreWine rebuilds a [WineResult] from a checkpoint written by [RunWine]
+// (with the same options): it reloads the data and the same split, restores
+// the model, scores it, and compares its test probabilities with those
+// stored when the model was saved (RestoredMaxDiff). History is nil.
+func RestoreWine(b compute.Backend, path string, o WineOptions) (*WineResult, error) {
+	d, err := LoadWine(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &WineResult{}
+	if r.Train, r.Test, err = d.Split(o.TestFraction, o.Seed); err != nil {
+		return nil, err
+	}
+	if r.Model, err = Load(b, o.CheckpointDir, WineMLP(o.Hidden), 1); err != nil {
+		return nil, err
+	}
+	ev, err := r.Model.Evaluate(r.Test)
+	if err != nil {
+		return nil, err
+	}
+	r.Probs, r.Pred = ev.Scores, ev.Pred
+	if r.Confusion, err = metrics.NewConfusion(r.Test.Y, r.Pred, 2); err != nil {
+		return nil, err
+	}
+	r.Report = r.Confusion.Report(r.Test.Classes)
+	if r.ROC, err = metrics.NewROC(r.Test.Y, r.Probs); err != nil {
+		return nil, err
+	}
+	r.AUC = r.ROC.AUC()
+	raw, err := os.ReadFile(filepath.Join(o.CheckpointDir, wineProbsFile))
+	if err != nil {
+		return nil, fmt.Errorf("wine: the checkpoint has no saved predictions: %w", err)
+	}
+	var saved []float64
+	if err := json.Unmarshal(raw, &saved); err != nil || len(saved) != len(r.Probs) {
+		return nil, fmt.Errorf("wine: saved predictions in %s do not match the test set (%d values for %d wines, %v)", o.CheckpointDir, len(saved), len(r.Probs), err)
+	}
+	for i := range saved {
+		r.RestoredMaxDiff = math.Max(r.RestoredMaxDiff, math.Abs(saved[i]-r.Probs[i]))
 	}
 	return r, nil
 }
