@@ -38,8 +38,11 @@ const (
 	EnvDevice = "PHYSNB_DEVICE"
 
 	// CPUConfig is the pure-Go backend configuration physnb uses by default.
-	// `physnb bench backend-options` measures the alternatives; see docs/architecture.md.
-	CPUConfig = "go"
+	// ops_sequential runs a graph's operations one after another (each one may
+	// still use several cores). The default parallel scheduler of compute
+	// v0.1.6 can hang: a worker it waits for never starts (TestCPUDefaultDoesNotHang
+	// reproduces it). Speeds of both are in docs/architecture.md.
+	CPUConfig = "go:ops_sequential"
 )
 
 // Config returns the GoMLX backend configuration string that [New] would use,
@@ -97,8 +100,12 @@ func New() (b compute.Backend, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating backend %q: %w", cfg, err)
 	}
+	configs.Store(b, cfg)
 	return b, nil
 }
+
+// configs remembers the configuration each backend was created with, for Describe.
+var configs sync.Map
 
 var (
 	defaultOnce    sync.Once
@@ -127,10 +134,14 @@ func Must() compute.Backend {
 func IsCPU(b compute.Backend) bool { return b.String() == "go" }
 
 // Describe returns a one-line description of the backend and its devices,
-// e.g. "pure-Go CPU backend, 2 cores, SIMD on (go)".
+// e.g. "pure-Go CPU backend (go:ops_sequential), 2 cores, SIMD on".
 func Describe(b compute.Backend) string {
+	cfg := b.String()
+	if c, ok := configs.Load(b); ok {
+		cfg = c.(string)
+	}
 	if IsCPU(b) {
-		return fmt.Sprintf("pure-Go CPU backend, %d cores, SIMD %s (%s)", runtime.NumCPU(), onOff(SIMDEnabled()), b.Description())
+		return fmt.Sprintf("pure-Go CPU backend (%s), %d cores, SIMD %s", cfg, runtime.NumCPU(), onOff(SIMDEnabled()))
 	}
 	devs := make([]string, 0, b.NumDevices())
 	for i := 0; i < b.NumDevices(); i++ {
