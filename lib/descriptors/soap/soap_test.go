@@ -435,3 +435,32 @@ func TestHarmonicNormalisationMatchesDScribeConstants(t *testing.T) {
 		}
 	}
 }
+
+func TestNeighbourCutoffAsDScribe(t *testing.T) {
+	// DScribe includes atoms within r_cut + σ√(2 ln 1000) of the centre (its cell-list
+	// cut-off, soapGTO.cpp) and integrates their Gaussians over all space: an atom just
+	// outside that radius leaves the descriptor unchanged, one just inside changes it.
+	desc := MustNew(New("H").RCut(3).Sigma(0.5).NMax(2).LMax(1))
+	reach := desc.RCut + desc.CutoffPadding()
+	if math.Abs(desc.CutoffPadding()-0.5*math.Sqrt(2*math.Log(1000))) > 1e-15 {
+		t.Fatalf("padding %g", desc.CutoffPadding())
+	}
+	base := descriptors.System{Numbers: []int{1}, Positions: [][3]float64{{0.4, 0.1, 0}}}
+	ref, _ := desc.Create(base, [][3]float64{{0, 0, 0}})
+	for _, tc := range []struct {
+		r       float64
+		changes bool
+	}{{reach + 1e-3, false}, {reach - 1e-3, true}} {
+		sys := descriptors.System{Numbers: []int{1, 1}, Positions: [][3]float64{{0.4, 0.1, 0}, {0, tc.r, 0}}}
+		got, _ := desc.Create(sys, [][3]float64{{0, 0, 0}})
+		changed := false
+		for f := range got[0] {
+			if got[0][f] != ref[0][f] {
+				changed = true
+			}
+		}
+		if changed != tc.changes {
+			t.Errorf("atom at %.4f Å (reach %.4f): changed=%v, want %v", tc.r, reach, changed, tc.changes)
+		}
+	}
+}
