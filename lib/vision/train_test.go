@@ -86,3 +86,48 @@ func TestLoadDigits(t *testing.T) {
 		t.Errorf("bilinear at the middle: %g, want 2.5", v)
 	}
 }
+
+// The CIFAR-10 sample (200 records of <label><1024 R><1024 G><1024 B>):
+// FromImages must put pixel (row, col) channel c at [row, col, c], scaled by 1/255.
+func TestFromImagesCIFARLayout(t *testing.T) {
+	if os.Getenv(data.EnvVar) == "" {
+		t.Setenv(data.EnvVar, "../../../shared/data")
+	}
+	im, err := data.CIFAR10Sample()
+	if err != nil {
+		t.Skipf("CIFAR-10 sample not available: %v", err)
+	}
+	p, err := data.Path(data.CIFAR10SampleBatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := FromImages(im, "cifar sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 200 || d.Shape[0] != 32 || d.Shape[1] != 32 || d.Shape[2] != 3 || len(d.Classes) != 10 {
+		t.Fatalf("got %d images of shape %v, classes %v", d.Len(), d.Shape, d.Classes)
+	}
+	for _, i := range []int{0, 1, 199} {
+		rec := raw[i*3073 : (i+1)*3073]
+		if d.Y[i] != int(rec[0]) {
+			t.Fatalf("image %d: label %d, file says %d", i, d.Y[i], rec[0])
+		}
+		for _, px := range [][2]int{{0, 0}, {5, 17}, {31, 31}} {
+			for c := 0; c < 3; c++ {
+				want := float32(rec[1+c*1024+px[0]*32+px[1]]) / 255
+				got := d.X[i*3072+(px[0]*32+px[1])*3+c]
+				if diff := got - want; diff > 1e-6 || diff < -1e-6 {
+					t.Fatalf("image %d pixel %v channel %d: %g, file says %g", i, px, c, got, want)
+				}
+			}
+		}
+	}
+	if _, err := Image(d, 0); err != nil {
+		t.Error(err)
+	}
+}
