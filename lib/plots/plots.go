@@ -270,14 +270,14 @@ func (f *Figure) HLine(name string, y float64) *Figure {
 // LogY makes the y axis logarithmic (all y values must be positive).
 func (f *Figure) LogY() *Figure {
 	f.p.Y.Scale = plot.LogScale{}
-	f.p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	f.p.Y.Tick.Marker = plot.LogTicks{Prec: 3}
 	return f
 }
 
 // LogX makes the x axis logarithmic.
 func (f *Figure) LogX() *Figure {
 	f.p.X.Scale = plot.LogScale{}
-	f.p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	f.p.X.Tick.Marker = plot.LogTicks{Prec: 3}
 	return f
 }
 
