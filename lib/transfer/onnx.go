@@ -16,9 +16,12 @@
 // Example:
 //
 //	m, _ := transfer.ReadONNX(data.MustPath(data.MNIST8Model))
-//	net, _ := m.Network("Input3")                      // rebuild as GoMLX ops
-//	logits := net.Forward(scope, x, "")                // the model's own output
-//	features := net.Forward(scope, x, "Pooling160_Output_0") // any inner tensor
+//	net, _ := m.Network() // checks the operators; the input is "Input3"
+//	// inside a graph function with a model scope, x shaped [B, 1, 28, 28]:
+//	logits := net.Forward(scope, x, "")                            // the model's output
+//	features := net.Forward(scope, x, transfer.MNIST8Features)     // any inner value
+//	// or a classifier with a new head, for package classify:
+//	fn, _ := net.Classifier(transfer.FeatureExtractor, transfer.Head{Features: transfer.MNIST8Features, InputScale: 255, Classes: 10})
 package transfer
 
 import (
