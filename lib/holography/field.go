@@ -115,3 +115,30 @@ func (a *Ansatz) Landscape(cfg Config, d *Dataset, w float64, d0s, d1s []float64
 
 // Linspace returns n evenly spaced points from a to b.
 func Linspace(a, b float64, n int) []float64 { return linspace(a, b, n) }
+
+// BestOnGrid scans HostLoss (width w) of the ansatz over the product grid
+// center_j + k·step_j, |k·step_j| ≤ halfWidth_j, and returns the best
+// coefficients and their loss. It is the K-dimensional version of
+// [Ansatz.Landscape], for a local search around a known good point.
+func (a *Ansatz) BestOnGrid(cfg Config, d *Dataset, w float64, center, halfWidth, step []float64) ([]float64, float64) {
+	K := len(center)
+	best, bestLoss := append([]float64{}, center...), math.Inf(1)
+	cur := make([]float64, K)
+	var rec func(j int)
+	rec = func(j int) {
+		if j == K {
+			if l := HostLoss(cfg, a.HostProfile(cfg, cur), d, w); l < bestLoss {
+				bestLoss = l
+				copy(best, cur)
+			}
+			return
+		}
+		n := int(math.Round(halfWidth[j] / step[j]))
+		for k := -n; k <= n; k++ {
+			cur[j] = center[j] + float64(k)*step[j]
+			rec(j + 1)
+		}
+	}
+	rec(0)
+	return best, bestLoss
+}

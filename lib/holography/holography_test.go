@@ -213,3 +213,21 @@ func TestTrainFromLandscapeRecoversSchwarzschild(t *testing.T) {
 		t.Errorf("grid + refinement: RMS error %.3f (want ≤ 0.04), test accuracy %.3f (want ≥ 0.85), d = %v", res.RelErrRMS, res.TestAccuracy, res.Params)
 	}
 }
+
+// Project must reproduce a curve that the target ansatz can represent exactly:
+// an ansatz projected onto itself returns its own coefficients.
+func TestProjectIdentity(t *testing.T) {
+	a := NewAnsatz()
+	a.K = 3
+	d := []float64{3.3, -1.5, 2}
+	got, err := a.Project(a, d, linspace(0.1, 1, 91))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := range d {
+		if math.Abs(got[j]-d[j]) > 1e-8 {
+			t.Errorf("Project onto itself: %v, want %v", got, d)
+			break
+		}
+	}
+}

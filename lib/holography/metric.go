@@ -399,3 +399,53 @@ func (p *PerLayer) Regularizer(scope *model.Scope, g *Graph, cfg Config) *Node {
 	ir := MaxScalar(AddScalar(Abs(AddScalar(last, -horizon)), -p.IRMargin), 0.0)
 	return Add(reg, MulScalar(ReduceAllSum(Square(ir)), p.IRWeight))
 }
+
+// Project returns the coefficients of this ansatz whose H(η) is closest, in
+// least squares over etas, to the curve of the ansatz from with coefficients
+// d: a way to carry a fit over to an ansatz with more coefficients (H is
+// affine in d, so this is a linear least-squares problem, solved through its
+// normal equations). It uses no data and no truth, only the given curve.
+func (a *Ansatz) Project(from *Ansatz, d []float64, etas []float64) ([]float64, error) {
+	if err := a.prepare(); err != nil {
+		return nil, err
+	}
+	target := make([]float64, len(etas))
+	for i, e := range etas {
+		target[i] = from.EvalHost(d, e)
+	}
+	zero := make([]float64, a.K)
+	q := make([]float64, len(etas))
+	P := make([][]float64, len(etas)) // P[i][j] = ∂H(η_i)/∂d_j
+	for i, e := range etas {
+		q[i] = a.EvalHost(zero, e)
+		P[i] = make([]float64, a.K)
+	}
+	for j := 0; j < a.K; j++ {
+		unit := make([]float64, a.K)
+		unit[j] = 1
+		for i, e := range etas {
+			P[i][j] = a.EvalHost(unit, e) - q[i]
+		}
+	}
+	A := make([][]float64, a.K)
+	B := make([][]float64, a.K)
+	for j := range A {
+		A[j] = make([]float64, a.K)
+		B[j] = make([]float64, 1)
+		for i := range etas {
+			for k := 0; k < a.K; k++ {
+				A[j][k] += P[i][j] * P[i][k]
+			}
+			B[j][0] += P[i][j] * (target[i] - q[i])
+		}
+	}
+	x, err := solve(A, B)
+	if err != nil {
+		return nil, fmt.Errorf("holography: projecting onto the K=%d ansatz: %w", a.K, err)
+	}
+	out := make([]float64, a.K)
+	for j := range out {
+		out[j] = x[j][0]
+	}
+	return out, nil
+}

@@ -308,26 +308,43 @@ func LandscapeGrid() (d0s, d1s []float64) {
 	return linspace(2, 4.5, 251), linspace(-3, 3, 121)
 }
 
-// TrainFromLandscape is a two-stage fit of the ansatz that copes with the
-// rugged valley of the loss: it scans the training loss of the K = 2 ansatz
-// on [LandscapeGrid] (host, float64, w = tr.TWidth), starts an ansatz with K
-// coefficients from the best grid point (higher coefficients zero) and
-// refines it by the usual gradient training at fixed w with Adam's step
-// lowered to RefineLearningRate (the walkthrough's 0.03 is wider than the
-// valley and throws the metric out of it). Only the data enter both stages;
-// bh (may be nil) is used for the error report alone.
+// TrainFromLandscape fits the ansatz in stages that cope with the rugged
+// valley of the loss, using the training data alone (bh, which may be nil,
+// only enters the error report):
+//
+//  1. scan the training loss of the K = 2 ansatz on [LandscapeGrid]
+//     (host, float64, w = tr.TWidth) and take the best point;
+//  2. for K = 3, carry that curve over to the K = 3 ansatz by least squares
+//     ([Ansatz.Project]) and scan the loss again on a local grid around it
+//     (±0.1 in d₀ by 0.01, ±1 in d₁ by 0.05, ±2 in d₂ by 0.25);
+//  3. refine by the usual gradient training at fixed w with Adam's step
+//     lowered to RefineLearningRate (the walkthrough's 0.03 is wider than
+//     the valley and throws the metric out of it).
+//
+// K must be 2 or 3 (a finer grid in more dimensions costs too much).
 func TrainFromLandscape(b compute.Backend, cfg Config, K int, trainSet, testSet *Dataset, tr Training, bh *blackhole.Background) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if K < 2 {
-		return nil, fmt.Errorf("holography: TrainFromLandscape needs K ≥ 2 coefficients, got %d", K)
+	if K != 2 && K != 3 {
+		return nil, fmt.Errorf("holography: TrainFromLandscape needs K = 2 or 3 coefficients, got %d", K)
+	}
+	if err := tr.validate(trainSet.Len()); err != nil {
+		return nil, err
 	}
 	d0s, d1s := LandscapeGrid()
-	_, best, _ := NewAnsatz().Landscape(cfg, trainSet, tr.TWidth, d0s, d1s)
+	two := NewAnsatz()
+	_, best, _ := two.Landscape(cfg, trainSet, tr.TWidth, d0s, d1s)
 	a := NewAnsatz()
 	a.K = K
-	a.Start = append(append([]float64{}, best...), make([]float64, K-2)...)
+	if K == 3 {
+		start, err := a.Project(two, best, linspace(cfg.EtaIR, cfg.EtaUV, 91))
+		if err != nil {
+			return nil, err
+		}
+		best, _ = a.BestOnGrid(cfg, trainSet, tr.TWidth, start, []float64{0.1, 1, 2}, []float64{0.01, 0.05, 0.25})
+	}
+	a.Start = best
 	tr.TWidthStart = 0
 	tr.LearningRate = RefineLearningRate
 	res, _, err := Train(b, cfg, a, trainSet, testSet, tr, bh)
