@@ -34,6 +34,7 @@ type holographyReport struct {
 	Charge         float64   `json:"charge"`
 	Param          string    `json:"parameterisation"`
 	Start          string    `json:"start"`
+	K              int       `json:"ansatz_k,omitempty"`
 	Layers         int       `json:"layers"`
 	Epochs         int       `json:"epochs"`
 	PerClass       int       `json:"samples_per_class"`
@@ -61,6 +62,7 @@ func runHolography(args []string) error {
 	charge := fs.Float64("charge", 0.9, "charge Q of the rn background, in [0, √3)")
 	param := fs.String("param", "ansatz", "learnable metric: ansatz (walkthrough) or perlayer (paper)")
 	startMode := fs.String("start", "grid", "ansatz start: grid (scan the training loss, then refine) or random (the walkthrough's gradient training)")
+	kCoef := fs.Int("k", 3, "ansatz coefficients K (2 = the walkthrough's; grid start supports 2 or 3)")
 	layers := fs.Int("layers", 10, "number of RK4 layers")
 	etaUV := fs.Float64("eta-uv", 1, "boundary-side cut-off η_UV")
 	etaIR := fs.Float64("eta-ir", 0.1, "horizon-side cut-off η_IR (< η_UV)")
@@ -93,7 +95,9 @@ func runHolography(args []string) error {
 	var m holography.Metric
 	switch *param {
 	case "ansatz":
-		m = holography.NewAnsatz()
+		a := holography.NewAnsatz()
+		a.K = *kCoef
+		m = a
 	case "perlayer":
 		m = holography.NewPerLayer()
 	default:
@@ -126,9 +130,12 @@ func runHolography(args []string) error {
 	var res *holography.Result
 	switch {
 	case *startMode == "grid" && *param == "ansatz":
-		res, err = holography.TrainFromLandscape(b, cfg, 2, trainSet, testSet, tr, bh)
+		res, err = holography.TrainFromLandscape(b, cfg, *kCoef, trainSet, testSet, tr, bh)
 	case *startMode == "random" || *param == "perlayer":
 		*startMode = "random"
+		if *param == "perlayer" {
+			*kCoef = 0
+		}
 		res, _, err = holography.Train(b, cfg, m, trainSet, testSet, tr, bh)
 	default:
 		return fmt.Errorf("--start %q: use grid or random", *startMode)
@@ -137,7 +144,7 @@ func runHolography(args []string) error {
 		return err
 	}
 	rep := holographyReport{
-		Metric: *metric, Charge: bh.Q, Param: *param, Start: *startMode, Layers: cfg.Layers, Epochs: tr.Epochs,
+		Metric: *metric, Charge: bh.Q, Param: *param, Start: *startMode, K: *kCoef, Layers: cfg.Layers, Epochs: tr.Epochs,
 		PerClass: *perClass, Seed: *seed,
 		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
 		TrueAccuracy: holography.Accuracy(cfg, holography.TrueProfile(cfg, bh), testSet),

@@ -316,7 +316,7 @@ func LandscapeGrid() (d0s, d1s []float64) {
 //     (host, float64, w = tr.TWidth) and take the best point;
 //  2. for K = 3, carry that curve over to the K = 3 ansatz by least squares
 //     ([Ansatz.Project]) and scan the loss again on a local grid around it
-//     (±0.1 in d₀ by 0.01, ±1 in d₁ by 0.05, ±2 in d₂ by 0.25);
+//     (±0.1 in d₀ by 0.01, ±2 in d₁ by 0.1, ±4 in d₂ by 0.5);
 //  3. refine by the usual gradient training at fixed w with Adam's step
 //     lowered to RefineLearningRate (the walkthrough's 0.03 is wider than
 //     the valley and throws the metric out of it).
@@ -342,7 +342,7 @@ func TrainFromLandscape(b compute.Backend, cfg Config, K int, trainSet, testSet 
 		if err != nil {
 			return nil, err
 		}
-		best, _ = a.BestOnGrid(cfg, trainSet, tr.TWidth, start, []float64{0.1, 1, 2}, []float64{0.01, 0.05, 0.25})
+		best, _ = a.BestOnGrid(cfg, trainSet, tr.TWidth, start, []float64{0.1, 2, 4}, []float64{0.01, 0.1, 0.5})
 	}
 	a.Start = best
 	tr.TWidthStart = 0
