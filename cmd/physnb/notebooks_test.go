@@ -80,7 +80,9 @@ func TestNotebooksQuick(t *testing.T) {
 	// The browser check: the exported getting-started page must render with its figures.
 	for _, r := range report.Notebooks {
 		if r.Name == "00-getting-started" && r.HTML != "" {
-			t.Run("browser", func(t *testing.T) { checkRendered(t, "file://"+r.HTML, filepath.Join(out, "getting-started-html.png"), 4000) })
+			t.Run("browser", func(t *testing.T) {
+				checkRendered(t, "file://"+r.HTML, filepath.Join(out, "getting-started-html.png"), 4000)
+			})
 			t.Run("live", func(t *testing.T) {
 				checkLiveNotebook(t, filepath.Dir(filepath.Join(out, "executed", "x")), "00-getting-started.ipynb", filepath.Join(out, "getting-started-live.png"))
 			})
