@@ -1,40 +1,17 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
-
-// runCYJSON runs `physnb calabiyau ARGS --json` and decodes its report into v.
-func runCYJSON(t *testing.T, v any, args ...string) error {
-	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = out
-	runErr := runCalabiYau(append(args, "--json"))
-	os.Stdout = old
-	if runErr != nil {
-		return runErr
-	}
-	b, _ := os.ReadFile(out.Name())
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("physnb calabiyau %v: output is not JSON: %v\n%s", args, err, b)
-	}
-	return nil
-}
 
 // `calabiyau sigma` reports the volume of the Dwork quintic at ψ = 10+3i in
 // agreement with cyjax's 0.947 ± 0.001, and a σ at H = 1 that Donaldson
 // iterations lower (cyjax, k = 4: 0.725 -> 0.156; here k = 2, small samples).
 func TestCalabiYauSigmaAndDonaldsonCommands(t *testing.T) {
 	var s cySigmaReport
-	if err := runCYJSON(t, &s, "sigma", "--family", "dwork", "--psi", "10+3i", "--k", "2", "--points", "20000"); err != nil {
+	if err := runJSON(t, runCalabiYau, &s, "sigma", "--family", "dwork", "--psi", "10+3i", "--k", "2", "--points", "20000"); err != nil {
 		t.Fatal(err)
 	}
 	if s.Sections != 15 || s.Points != 20000 || !(s.Sigma > 0) || !(s.SigmaStderr > 0) {
@@ -44,7 +21,7 @@ func TestCalabiYauSigmaAndDonaldsonCommands(t *testing.T) {
 		t.Errorf("volume %g ± %g, cyjax 0.947 ± 0.001", s.Volume, s.VolumeStderr)
 	}
 	var d cyDonaldsonReport
-	if err := runCYJSON(t, &d, "donaldson", "--psi", "10+3i", "--k", "2", "--iterations", "2", "--points", "3000", "--eval-points", "3000"); err != nil {
+	if err := runJSON(t, runCalabiYau, &d, "donaldson", "--psi", "10+3i", "--k", "2", "--iterations", "2", "--points", "3000", "--eval-points", "3000"); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.SigmaPerIteration) != 2 || !(d.SigmaFinal < 0.8*d.SigmaInitial) || !(d.SecondsPerIteration > 0) {
@@ -63,7 +40,7 @@ func TestCalabiYauBadInput(t *testing.T) {
 	}
 	for want, args := range cases {
 		var v map[string]any
-		err := runCYJSON(t, &v, args...)
+		err := runJSON(t, runCalabiYau, &v, args...)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: error %v does not mention %q", args, err, want)
 		}

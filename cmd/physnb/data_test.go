@@ -1,31 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// runDataJSON runs `physnb data ARGS --json` and decodes its report.
-func runDataJSON(t *testing.T, args ...string) (dataReport, error) {
-	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = out
-	runErr := runData(append(args, "--json"))
-	os.Stdout = old
-	b, _ := os.ReadFile(out.Name())
-	var r dataReport
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("physnb data %v: output is not JSON: %v\n%s", args, err, b)
-	}
-	return r, runErr
-}
 
 // TestDataVerify: a corrupted and a truncated copy make `data verify` fail
 // naming both files; an empty folder fails naming the missing ones.
@@ -41,7 +21,8 @@ func TestDataVerify(t *testing.T) {
 	}
 	write("holography/qcd-chiral-condensate.csv", strings.Repeat("x", 136)) // right size, wrong bytes
 	write("wine/winequality.names", "short")
-	r, err := runDataJSON(t, "verify")
+	var r dataReport
+	err := runJSON(t, runData, &r, "verify")
 	if err == nil {
 		t.Fatal("verify passed with corrupted files")
 	}
@@ -62,7 +43,8 @@ func TestDataVerify(t *testing.T) {
 	if strings.Contains(failed, "cifar10/cifar-10-binary.tar.gz") {
 		t.Errorf("an on-demand file counts as a failure without --all: %q", failed)
 	}
-	if _, err := runDataJSON(t, "list"); err != nil {
+	var listed dataReport
+	if err := runJSON(t, runData, &listed, "list"); err != nil {
 		t.Errorf("list should not fail on bad files: %v", err)
 	}
 }

@@ -2,28 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
-
-// captureStdout runs f and returns what it printed on stdout.
-func captureStdout(t *testing.T, f func() error) (string, error) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = w
-	errRun := f()
-	w.Close()
-	os.Stdout = old
-	out, _ := io.ReadAll(r)
-	return string(out), errRun
-}
 
 func TestForcesLJCommand(t *testing.T) {
 	out, err := captureStdout(t, func() error { return runForces([]string{"lj", "--distances", "2.5,3.0", "--json"}) })

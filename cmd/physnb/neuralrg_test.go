@@ -1,39 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"strings"
 	"testing"
 )
-
-// nrgRunJSON runs a neuralrg/ising command function with --json and decodes stdout into v.
-func nrgRunJSON(t *testing.T, run func([]string) error, v any, args ...string) error {
-	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = out
-	runErr := run(append(args, "--json"))
-	os.Stdout = old
-	if runErr != nil {
-		return runErr
-	}
-	b, _ := os.ReadFile(out.Name())
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%v: output is not JSON: %v\n%s", args, err, b)
-	}
-	return nil
-}
 
 // `physnb ising exact`: Kaufman's lnZ equals the brute-force sum on 4x4 and
 // the bound is Fix - lnZ.
 func TestIsingExactCommand(t *testing.T) {
 	var r nrgExactReport
-	if err := nrgRunJSON(t, runIsing, &r, "exact", "--L", "4"); err != nil {
+	if err := runJSON(t, runIsing, &r, "exact", "--L", "4"); err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(r.LnZ-r.LnZBruteForce) > 1e-9 || math.Abs(r.ExactBound-(r.Fix-r.LnZ)) > 1e-12 || r.LnZ == 0 {
@@ -45,7 +22,7 @@ func TestIsingExactCommand(t *testing.T) {
 // loss lies above the exact bound and well below its starting value.
 func TestNeuralRGTrainQuick(t *testing.T) {
 	var raw map[string]any
-	if err := nrgRunJSON(t, runNeuralRG, &raw, "train", "--quick", "--out", t.TempDir()+"/run"); err != nil {
+	if err := runJSON(t, runNeuralRG, &raw, "train", "--quick", "--out", t.TempDir()+"/run"); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"loss", "loss_per_site", "exact_bound", "rel_err", "acceptance", "ess", "epochs", "seconds", "samples_per_second", "backend"} {

@@ -1,29 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"testing"
 )
 
-// runJSON runs one of this file's commands with --json and decodes its output.
-func runVisionJSON(t *testing.T, run func([]string) error, args ...string) map[string]any {
+// mustRunJSON is runJSON for commands that must succeed, decoded into a map.
+func mustRunJSON(t *testing.T, run func([]string) error, args ...string) map[string]any {
 	t.Helper()
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = out
-	runErr := run(append(args, "--json"))
-	os.Stdout = old
-	if runErr != nil {
-		t.Fatalf("%v: %v", args, runErr)
-	}
-	b, _ := os.ReadFile(out.Name())
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%v: output is not JSON: %v\n%s", args, err, b)
+	if err := runJSON(t, run, &m, args...); err != nil {
+		t.Fatalf("%v: %v", args, err)
 	}
 	return m
 }
@@ -39,7 +26,7 @@ func visionData(t *testing.T) {
 // round trip.
 func TestWineCommandJSON(t *testing.T) {
 	visionData(t)
-	m := runVisionJSON(t, runWine, "--epochs", "5", "--seed", "3")
+	m := mustRunJSON(t, runWine, "--epochs", "5", "--seed", "3")
 	for _, k := range []string{"accuracy", "auc", "precision", "recall", "f1", "seconds", "confusion_matrix", "restored_max_abs_diff"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("field %q missing: %v", k, m)
@@ -57,7 +44,7 @@ func TestWineCommandJSON(t *testing.T) {
 // issue's fields; `vision` without a subcommand is an error naming them.
 func TestVisionCNNCommandJSON(t *testing.T) {
 	visionData(t)
-	m := runVisionJSON(t, runVision, "cnn", "--dataset", "fashion", "--epochs", "1", "--train-limit", "256", "--test-limit", "128", "--batch", "64")
+	m := mustRunJSON(t, runVision, "cnn", "--dataset", "fashion", "--epochs", "1", "--train-limit", "256", "--test-limit", "128", "--batch", "64")
 	for _, k := range []string{"test_accuracy", "train_accuracy", "images_per_second", "history"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("field %q missing", k)
