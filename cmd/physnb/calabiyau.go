@@ -77,6 +77,37 @@ func cyVariety(family, psi string) (*calabiyau.Quintic, error) {
 	return calabiyau.NewQuintic(family, z)
 }
 
+// cyGeometryFlags are the flags `sigma` and `donaldson` share: the variety,
+// the sections and the random seed.
+type cyGeometryFlags struct {
+	family, psi *string
+	k           *int
+	seed        *uint64
+	symmetric   *bool
+	asJSON      *bool
+}
+
+func addCYGeometryFlags(fs *flag.FlagSet, defaultK int) *cyGeometryFlags {
+	return &cyGeometryFlags{
+		family:    fs.String("family", "dwork", "fermat or dwork"),
+		psi:       fs.String("psi", "10+3i", "Dwork modulus, e.g. 10+3i (must be 0 for fermat)"),
+		k:         fs.Int("k", defaultK, "degree of the monomial sections (reduced basis from k = 5)"),
+		seed:      fs.Uint64("seed", 1, "random seed"),
+		symmetric: fs.Bool("symmetric", false, "restrict H to the quintic's permutation and phase symmetries in Donaldson iterations"),
+		asJSON:    fs.Bool("json", false, "print one JSON object"),
+	}
+}
+
+// setup builds the variety and its basis of sections from the flags.
+func (f *cyGeometryFlags) setup() (*calabiyau.Quintic, *calabiyau.MonomialBasis, error) {
+	q, err := cyVariety(*f.family, *f.psi)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := calabiyau.NewReducedBasis(*f.k)
+	return q, b, err
+}
+
 // cySigmaReport is the JSON of `physnb calabiyau sigma`.
 type cySigmaReport struct {
 	Family             string  `json:"family"`
@@ -84,6 +115,7 @@ type cySigmaReport struct {
 	K                  int     `json:"k"`
 	Sections           int     `json:"sections"`
 	BalancedIterations int     `json:"balanced_iterations"`
+	Symmetric          bool    `json:"symmetric"`
 	Sigma              float64 `json:"sigma"`
 	SigmaStderr        float64 `json:"sigma_stderr"`
 	Volume             float64 `json:"volume"`
@@ -94,33 +126,25 @@ type cySigmaReport struct {
 
 func cySigma(args []string) error {
 	fs := flag.NewFlagSet("calabiyau sigma", flag.ContinueOnError)
-	family := fs.String("family", "dwork", "fermat or dwork")
-	psi := fs.String("psi", "10+3i", "Dwork modulus, e.g. 10+3i (must be 0 for fermat)")
-	k := fs.Int("k", 3, "degree of the monomial sections")
+	g := addCYGeometryFlags(fs, 3)
 	points := fs.Int("points", 20000, "Monte Carlo points for sigma and the volume")
 	iters := fs.Int("balanced-iterations", 0, "Donaldson iterations before measuring (0: H = identity)")
 	iterPoints := fs.Int("iteration-points", 20000, "fresh points per Donaldson iteration")
-	seed := fs.Uint64("seed", 1, "random seed")
-	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	q, err := cyVariety(*family, *psi)
+	q, b, err := g.setup()
 	if err != nil {
 		return err
 	}
 	if *points < calabiyau.MinPoints {
 		return fmt.Errorf("--points %d is too few (need at least %d)", *points, calabiyau.MinPoints)
 	}
-	b, err := calabiyau.NewReducedBasis(*k)
-	if err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(*seed, 11))
+	rng := rand.New(rand.NewPCG(*g.seed, 11))
 	start := time.Now()
 	m := calabiyau.NewMetric(q, b)
 	if *iters > 0 {
-		if m, err = calabiyau.Donaldson(q, b, rng, calabiyau.DonaldsonConfig{Iterations: *iters, Points: *iterPoints}); err != nil {
+		if m, err = calabiyau.Donaldson(q, b, rng, calabiyau.DonaldsonConfig{Iterations: *iters, Points: *iterPoints, Symmetric: *g.symmetric}); err != nil {
 			return err
 		}
 	}
@@ -133,12 +157,12 @@ func cySigma(args []string) error {
 		return err
 	}
 	vol, vse, _ := s.Volume()
-	rep := cySigmaReport{Family: *family, Psi: *psi, K: *k, Sections: b.Size(), BalancedIterations: *iters,
+	rep := cySigmaReport{Family: *g.family, Psi: *g.psi, K: *g.k, Sections: b.Size(), BalancedIterations: *iters, Symmetric: *g.symmetric,
 		Sigma: sig, SigmaStderr: se, Volume: vol, VolumeStderr: vse, Points: *points, Seconds: time.Since(start).Seconds()}
-	if *asJSON {
+	if *g.asJSON {
 		return printJSON(rep)
 	}
-	fmt.Printf("%s, k = %d (%d sections), %d Donaldson iterations\n", q, *k, b.Size(), *iters)
+	fmt.Printf("%s, k = %d (%d sections), %d Donaldson iterations\n", q, *g.k, b.Size(), *iters)
 	fmt.Printf("sigma  = %.4f ± %.4f   (%d points)\n", sig, se, *points)
 	fmt.Printf("volume = %.4f ± %.4f   (cyjax normalisation)\n", vol, vse)
 	fmt.Printf("%.2f s\n", rep.Seconds)
@@ -152,6 +176,7 @@ type cyDonaldsonReport struct {
 	K                   int       `json:"k"`
 	Sections            int       `json:"sections"`
 	Iterations          int       `json:"iterations"`
+	Symmetric           bool      `json:"symmetric"`
 	Points              int       `json:"points"`
 	EvalPoints          int       `json:"eval_points"`
 	SigmaInitial        float64   `json:"sigma_initial"`
@@ -166,34 +191,26 @@ type cyDonaldsonReport struct {
 
 func cyDonaldson(args []string) error {
 	fs := flag.NewFlagSet("calabiyau donaldson", flag.ContinueOnError)
-	family := fs.String("family", "dwork", "fermat or dwork")
-	psi := fs.String("psi", "10+3i", "Dwork modulus, e.g. 10+3i (must be 0 for fermat)")
-	k := fs.Int("k", 4, "degree of the monomial sections (reduced basis from k = 5)")
+	g := addCYGeometryFlags(fs, 4)
 	iters := fs.Int("iterations", 15, "T-operator iterations")
 	points := fs.Int("points", 20000, "fresh points per iteration")
 	evalPoints := fs.Int("eval-points", 20000, "points of the fixed sample sigma is measured on")
-	seed := fs.Uint64("seed", 1, "random seed")
-	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	q, err := cyVariety(*family, *psi)
-	if err != nil {
-		return err
-	}
-	b, err := calabiyau.NewReducedBasis(*k)
+	q, b, err := g.setup()
 	if err != nil {
 		return err
 	}
 	if *evalPoints < calabiyau.MinPoints {
 		return fmt.Errorf("--eval-points %d is too few (need at least %d)", *evalPoints, calabiyau.MinPoints)
 	}
-	rng := rand.New(rand.NewPCG(*seed, 12))
+	rng := rand.New(rand.NewPCG(*g.seed, 12))
 	eval, err := q.Sample(rng, *evalPoints)
 	if err != nil {
 		return err
 	}
-	rep := cyDonaldsonReport{Family: *family, Psi: *psi, K: *k, Sections: b.Size(), Iterations: *iters, Points: *points, EvalPoints: *evalPoints}
+	rep := cyDonaldsonReport{Family: *g.family, Psi: *g.psi, K: *g.k, Sections: b.Size(), Iterations: *iters, Symmetric: *g.symmetric, Points: *points, EvalPoints: *evalPoints}
 	rep.Volume, rep.VolumeStderr, _ = eval.Volume()
 	if rep.SigmaInitial, rep.SigmaInitialStderr, err = calabiyau.NewMetric(q, b).Sigma(eval); err != nil {
 		return err
@@ -201,7 +218,7 @@ func cyDonaldson(args []string) error {
 	bar := progress.New("Donaldson iterations", *iters).NoPlot()
 	var stepSeconds float64
 	last := time.Now()
-	m, err := calabiyau.Donaldson(q, b, rng, calabiyau.DonaldsonConfig{Iterations: *iters, Points: *points,
+	m, err := calabiyau.Donaldson(q, b, rng, calabiyau.DonaldsonConfig{Iterations: *iters, Points: *points, Symmetric: *g.symmetric,
 		OnStep: func(i int, m *calabiyau.Metric) {
 			stepSeconds += time.Since(last).Seconds()
 			sig, _, _ := m.Sigma(eval)
@@ -217,10 +234,10 @@ func cyDonaldson(args []string) error {
 	if rep.SigmaFinal, rep.SigmaFinalStderr, err = m.Sigma(eval); err != nil {
 		return err
 	}
-	if *asJSON {
+	if *g.asJSON {
 		return printJSON(rep)
 	}
-	fmt.Printf("%s, k = %d (%d sections), %d iterations x %d points\n", q, *k, b.Size(), *iters, *points)
+	fmt.Printf("%s, k = %d (%d sections), %d iterations x %d points\n", q, *g.k, b.Size(), *iters, *points)
 	fmt.Printf("sigma: %.4f ± %.4f (H = 1) -> %.4f ± %.4f (on %d points)\n", rep.SigmaInitial, rep.SigmaInitialStderr, rep.SigmaFinal, rep.SigmaFinalStderr, *evalPoints)
 	fmt.Printf("volume %.4f ± %.4f; %.2f s per T-operator iteration (sampling included)\n", rep.Volume, rep.VolumeStderr, rep.SecondsPerIteration)
 	return nil

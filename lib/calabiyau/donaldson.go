@@ -73,9 +73,22 @@ func (m *Metric) TOperator(s *Sample) ([]complex128, error) {
 // T is a sum of positive rank-one terms, and its inverse is formed through
 // a Cholesky factor.
 func (m *Metric) DonaldsonStep(s *Sample) (*Metric, error) {
+	return m.SymmetricDonaldsonStep(s, nil)
+}
+
+// SymmetricDonaldsonStep is [Metric.DonaldsonStep] with the T-operator
+// estimate projected onto the matrices invariant under sym before it is
+// inverted (nil sym: no projection). The exact T(H) of an invariant H is
+// invariant, so the projection only removes Monte Carlo noise.
+func (m *Metric) SymmetricDonaldsonStep(s *Sample, sym *Symmetry) (*Metric, error) {
 	t, err := m.TOperator(s)
 	if err != nil {
 		return nil, err
+	}
+	if sym != nil {
+		if err := sym.Project(t); err != nil {
+			return nil, err
+		}
 	}
 	n := m.Basis.Size()
 	inv, err := cplx.HermitianInverse(t, n)
@@ -98,6 +111,9 @@ func (m *Metric) DonaldsonStep(s *Sample) (*Metric, error) {
 type DonaldsonConfig struct {
 	Iterations int // T-operator iterations
 	Points     int // fresh sample points per iteration
+	// Symmetric restricts H to the matrices invariant under the quintic's
+	// permutation and phase symmetries (see [Symmetry]).
+	Symmetric bool
 	// OnStep, if set, is called after every iteration (i counts from 1).
 	OnStep func(i int, m *Metric)
 }
@@ -111,13 +127,20 @@ func Donaldson(q *Quintic, b *MonomialBasis, rng *rand.Rand, cfg DonaldsonConfig
 	if cfg.Points < MinPoints || cfg.Points < b.Size() {
 		return nil, fmt.Errorf("calabiyau: %d points per iteration are too few for %d sections (need at least max(%d, N))", cfg.Points, b.Size(), MinPoints)
 	}
+	var sym *Symmetry
+	if cfg.Symmetric {
+		var err error
+		if sym, err = NewSymmetry(q, b); err != nil {
+			return nil, err
+		}
+	}
 	m := NewMetric(q, b)
 	for i := 1; i <= cfg.Iterations; i++ {
 		s, err := q.Sample(rng, cfg.Points)
 		if err != nil {
 			return nil, err
 		}
-		if m, err = m.DonaldsonStep(s); err != nil {
+		if m, err = m.SymmetricDonaldsonStep(s, sym); err != nil {
 			return nil, fmt.Errorf("iteration %d: %w", i, err)
 		}
 		if cfg.OnStep != nil {
