@@ -25,6 +25,9 @@
 //     η = det g / |Ω|^2 and the accuracy σ = E_Ω |1 - η/E_Ω η|.
 //   - donaldson.go: Donaldson's T-operator, H ← (T(H)^{-1})^T with
 //     T_αβ̄ = (N/Vol) ∫ s_α s̄_β / (s^T H s̄) dVol_Ω.
+//   - symmetry.go: the permutation and phase symmetries of the Dwork family
+//     acting on the sections; projecting T onto invariant matrices averages
+//     each Monte Carlo point over its 15000 images (DonaldsonConfig.Symmetric).
 //
 // Everything here is host-side float64/complex128 Go, parallel over points.
 // The differentiable, in-graph version of η used to train a network ψ → H
