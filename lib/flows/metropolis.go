@@ -66,32 +66,9 @@ func ImportanceESS(logQ, logPi []float64) float64 {
 // series, summed up to the first window W >= 5τ(W) (Sokal's automatic
 // windowing). A chain of n steps then holds about n/τ independent samples.
 func AutocorrTime(series []float64) float64 {
-	n := len(series)
-	if n < 2 {
+	if len(series) < 2 {
 		return 1
 	}
-	mean := 0.0
-	for _, v := range series {
-		mean += v
-	}
-	mean /= float64(n)
-	c0 := 0.0
-	for _, v := range series {
-		c0 += (v - mean) * (v - mean)
-	}
-	if c0 == 0 {
-		return 1
-	}
-	tau := 1.0
-	for t := 1; t < n/2; t++ {
-		ct := 0.0
-		for i := 0; i+t < n; i++ {
-			ct += (series[i] - mean) * (series[i+t] - mean)
-		}
-		tau += 2 * ct / c0
-		if float64(t) >= 5*tau {
-			break
-		}
-	}
-	return math.Max(tau, 1)
+	tau, _ := pooledAutocorr([][]float64{series}, mean(series))
+	return tau
 }

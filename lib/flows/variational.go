@@ -47,6 +47,8 @@ type Variational struct {
 	step   int
 	train  *model.Exec
 	sample *model.Exec
+	// density evaluates ln q and E at given configurations (built on first use).
+	density *model.Exec
 }
 
 // NewVariational prepares training of flow on the target energy.
@@ -70,9 +72,10 @@ func NewVariational(b compute.Backend, flow *Bijector, energy EnergyFn, cfg Vari
 	if err != nil {
 		return nil, err
 	}
-	v.sample, err = model.NewExec(b, flow.Store(), func(_ *model.Scope, z *Node) (*Node, *Node, *Node) {
+	v.sample, err = model.NewExec(b, flow.Store(), func(_ *model.Scope, z *Node) []*Node {
 		f, logQ, x := v.freeEnergyGraph(z)
-		return x, logQ, Sub(f, logQ) // x, ln q(x), E(x)
+		// x, ln q(x), E(x) and, for the random flips of Sample, E(-x).
+		return []*Node{x, logQ, Sub(f, logQ), v.energy(Neg(x))}
 	})
 	return v, err
 }
@@ -89,13 +92,42 @@ func MustNewVariational(b compute.Backend, flow *Bijector, energy EnergyFn, cfg 
 // freeEnergyGraph returns per sample f = ln q(x) + E(x), ln q(x) and x = g(z).
 func (v *Variational) freeEnergyGraph(z *Node) (f, logQ, x *Node) {
 	x, logDet := v.Flow.Generate(z)
-	logQ = Sub(LogPrior(z), logDet)
-	if v.Config.Symmetric {
-		// ln ½[q₀(x) + q₀(-x)], with q₀(-x) from the inverse pass.
-		logQFlip := v.Flow.LogProb(Neg(x))
-		logQ = AddScalar(logAddExp(logQ, logQFlip), -math.Ln2)
-	}
+	logQ = v.symmetrise(x, Sub(LogPrior(z), logDet))
 	return Add(logQ, v.energy(x)), logQ, x
+}
+
+// symmetrise turns ln q₀(x) into the trained density's ln q(x): itself, or
+// ln ½[q₀(x) + q₀(-x)] for a symmetric flow, with q₀(-x) from the inverse pass.
+func (v *Variational) symmetrise(x, logQ0 *Node) *Node {
+	if !v.Config.Symmetric {
+		return logQ0
+	}
+	return AddScalar(logAddExp(logQ0, v.Flow.LogProb(Neg(x))), -math.Ln2)
+}
+
+// Density returns ln q(x) and E(x) of the trained density for the given
+// configurations (rows of N values, row-major), through the inverse pass.
+// For the flow's own samples it reproduces Sample's LogQ and Energy; a hybrid
+// chain ([RunHybrid]) needs it for states reached by local moves.
+func (v *Variational) Density(x []float64) (logQ, energy []float64, err error) {
+	N := v.Flow.N()
+	if len(x) == 0 || len(x)%N != 0 {
+		return nil, nil, fmt.Errorf("flows: Density needs rows of %d values, got %d values", N, len(x))
+	}
+	if v.density == nil {
+		v.density, err = model.NewExec(v.b, v.Flow.Store(), func(_ *model.Scope, x *Node) (*Node, *Node) {
+			return v.symmetrise(x, v.Flow.LogProb(x)), v.energy(x)
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	rows := len(x) / N
+	out, err := v.density.Exec(tensorOf(x, v.Flow.DType, rows, N))
+	if err != nil {
+		return nil, nil, err
+	}
+	return toFloat64(out[0]), toFloat64(out[1]), nil
 }
 
 // logAddExp is ln(e^a + e^b), stable.
@@ -185,7 +217,7 @@ func (s Samples) Row(i int) []float64 { return s.X[i*s.N : (i+1)*s.N] }
 
 // Sample draws n independent configurations from the flow with their ln q and
 // energies, in batches of the training batch size. With a symmetric density,
-// each sample is flipped x -> -x with probability ½.
+// each sample is flipped x -> -x with probability ½ (q is even; E need not be).
 func (v *Variational) Sample(n int) (Samples, error) {
 	N := v.Flow.N()
 	s := Samples{N: N}
@@ -195,19 +227,20 @@ func (v *Variational) Sample(n int) (Samples, error) {
 		if err != nil {
 			return Samples{}, err
 		}
-		x := toFloat64(out[0])
+		x, energy, flipped := toFloat64(out[0]), toFloat64(out[2]), toFloat64(out[3])
 		if v.Config.Symmetric {
 			for r := 0; r < rows; r++ {
 				if v.rng.IntN(2) == 1 {
 					for i := r * N; i < (r+1)*N; i++ {
 						x[i] = -x[i]
 					}
+					energy[r] = flipped[r]
 				}
 			}
 		}
 		s.X = append(s.X, x...)
 		s.LogQ = append(s.LogQ, toFloat64(out[1])...)
-		s.Energy = append(s.Energy, toFloat64(out[2])...)
+		s.Energy = append(s.Energy, energy...)
 	}
 	return s, nil
 }

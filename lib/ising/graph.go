@@ -58,14 +58,7 @@ func (r *Relaxation) Unwhiten(y []float64) []float64 {
 	N := r.N
 	x := make([]float64, len(y))
 	for row := 0; row < len(y)/N; row++ {
-		yr := y[row*N : (row+1)*N]
-		for i := 0; i < N; i++ {
-			s := 0.0
-			for j, v := range sq[i*N : (i+1)*N] {
-				s += v * yr[j]
-			}
-			x[row*N+i] = s
-		}
+		matVec(sq, y[row*N:(row+1)*N], x[row*N:(row+1)*N])
 	}
 	return x
 }
