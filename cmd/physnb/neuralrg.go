@@ -123,6 +123,10 @@ type nrgTrainReport struct {
 	Acceptance          float64 `json:"acceptance"`
 	ESS                 float64 `json:"ess"`
 	Tau                 float64 `json:"tau"`
+	LocalMoves          int     `json:"local_moves"`
+	ChainAcceptance     float64 `json:"chain_acceptance"`
+	ChainTau            float64 `json:"chain_tau"`
+	ChainSeconds        float64 `json:"chain_seconds"`
 	EnergyPerSite       float64 `json:"energy_per_site"`
 	EnergyPerSiteErr    float64 `json:"energy_per_site_err"`
 	EnergyPerSiteExact  float64 `json:"energy_per_site_exact"`
@@ -156,7 +160,8 @@ func nrgTrain(args []string) error {
 	symmetric := fs.Bool("symmetric", def.Symmetric, "train the Z2-symmetrised density ½[q(x)+q(-x)]")
 	whiten := fs.Bool("whiten", def.Whiten, "let the flow generate y = K'^(-1/2) x (Gaussian part built in; same loss and bound)")
 	cosine := fs.Bool("cosine", def.Cosine, "cosine decay of the learning rate to lr/20 over --epochs")
-	samples := fs.Int("samples", 4096, "samples for the final evaluation (loss, Metropolis, observables)")
+	samples := fs.Int("samples", 4096, "samples for the final evaluation (loss, Metropolis), and measured flow proposals of the hybrid chain (observables)")
+	local := fs.Int("local-moves", 16, "Gibbs moves of the relaxation between flow proposals in the hybrid chain (0: plain independence sampler)")
 	quick := fs.Bool("quick", false, "a short run (L=4, 40 steps, batch 128, lr 3e-3) for tests")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "checkpoint directory: resumes from it if it holds a run, saves into it")
@@ -167,8 +172,8 @@ func nrgTrain(args []string) error {
 	if *d != 2 {
 		return fmt.Errorf("--d=%d: only the two-dimensional Ising model is implemented", *d)
 	}
-	if *epochs < 0 || *samples < 20 || *saveEvery < 1 {
-		return fmt.Errorf("need --epochs >= 0, --samples >= 20 and --save-every >= 1")
+	if *epochs < 0 || *samples < 64 || *saveEvery < 1 || *local < 0 {
+		return fmt.Errorf("need --epochs >= 0, --samples >= 64, --save-every >= 1 and --local-moves >= 0")
 	}
 	cfg := neuralrg.Config{L: *L, T: *T, Arch: *arch, Depth: *depth, Repeat: *repeat, Blocks: *blocks,
 		MLPLayers: *mlpLayers, Hidden: *hidden, ScaleBound: def.ScaleBound, Activation: *activation,
@@ -223,6 +228,11 @@ func nrgTrain(args []string) error {
 	if err != nil {
 		return err
 	}
+	ch, err := m.Chain(m.ChainConfig(*samples, *local))
+	if err != nil {
+		return err
+	}
+	obs, obsErr := ch.Observables(), ch.Errors()
 	N := float64(m.Config.L * m.Config.L)
 	h := 1e-5
 	eExact := m.Config.T * m.Config.T * (nrgMust(ising.KaufmanLnZ(m.Config.L, m.Config.T+h)) - nrgMust(ising.KaufmanLnZ(m.Config.L, m.Config.T-h))) / (2 * h) / N
@@ -233,11 +243,12 @@ func nrgTrain(args []string) error {
 		Epochs: len(m.History), Loss: rep.Loss, LossStdErr: rep.LossStdErr, LossPerSite: rep.Loss / N,
 		TrainLossLast: m.RecentLoss(10), ExactBound: m.Bound, LnZ: m.LnZ, Fix: m.Fix, RelErr: rep.RelErr,
 		Samples: rep.Samples, Acceptance: rep.Acceptance, ESS: rep.ESS, Tau: rep.Tau,
-		EnergyPerSite: rep.Observables.EnergyPerSite, EnergyPerSiteErr: rep.ObservablesErr.EnergyPerSite,
+		LocalMoves: *local, ChainAcceptance: ch.FlowAcceptance, ChainTau: ch.Energy.Tau, ChainSeconds: ch.Seconds,
+		EnergyPerSite: obs.EnergyPerSite, EnergyPerSiteErr: obsErr.EnergyPerSite,
 		EnergyPerSiteExact:  eExact,
-		AbsMagnetisation:    rep.Observables.AbsMagnetisation,
-		AbsMagnetisationErr: rep.ObservablesErr.AbsMagnetisation,
-		StructureFactor:     rep.Observables.StructureFactor, StructureFactorErr: rep.ObservablesErr.StructureFactor,
+		AbsMagnetisation:    obs.AbsMagnetisation,
+		AbsMagnetisationErr: obsErr.AbsMagnetisation,
+		StructureFactor:     obs.StructureFactor, StructureFactorErr: obsErr.StructureFactor,
 		Seconds: m.TrainSeconds, Backend: backend.Describe(b), Out: *out,
 	}
 	if m.TrainSeconds > 0 {
@@ -252,7 +263,8 @@ func nrgTrain(args []string) error {
 	fmt.Printf("  variational loss  %.4f ± %.4f  (%.5f per site, %d fresh samples)\n", r.Loss, r.LossStdErr, r.LossPerSite, r.Samples)
 	fmt.Printf("  exact bound       %.4f  (Fix %.4f - lnZ %.4f)\n", r.ExactBound, r.Fix, r.LnZ)
 	fmt.Printf("  relative error    %.3f%%\n", 100*r.RelErr)
-	fmt.Printf("  Metropolis        acceptance %.3f, importance ESS %.3f, tau_int(E) %.2f\n", r.Acceptance, r.ESS, r.Tau)
+	fmt.Printf("  flow as proposal  acceptance %.3f, importance ESS %.3f, tau_int(E) %.2f of the plain independence chain\n", r.Acceptance, r.ESS, r.Tau)
+	fmt.Printf("  hybrid chain      %d Gibbs moves per flow proposal: acceptance %.3f, tau_int(E) %.2f rounds\n", r.LocalMoves, r.ChainAcceptance, r.ChainTau)
 	fmt.Printf("  E/N  %.4f ± %.4f (exact %.4f)   <|m|> %.4f ± %.4f   S %.3f ± %.3f\n",
 		r.EnergyPerSite, r.EnergyPerSiteErr, r.EnergyPerSiteExact, r.AbsMagnetisation, r.AbsMagnetisationErr, r.StructureFactor, r.StructureFactorErr)
 	if *out != "" {

@@ -34,6 +34,11 @@ func TestNeuralRGTrainQuick(t *testing.T) {
 	if !(loss > bound-0.5 && rel < 0.15) {
 		t.Errorf("quick run: loss %v, bound %v, rel_err %v", loss, bound, rel)
 	}
+	// The hybrid chain's energy agrees with Kaufman's within its error bar, which is informative.
+	e, se, exact := raw["energy_per_site"].(float64), raw["energy_per_site_err"].(float64), raw["energy_per_site_exact"].(float64)
+	if math.Abs(e-exact) > 5*se || se > 0.05 || se <= 0 {
+		t.Errorf("quick run: E/N %v ± %v, exact %v", e, se, exact)
+	}
 }
 
 func TestNeuralRGBadArguments(t *testing.T) {
