@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 
 	"github.com/gomlx/compute"
@@ -234,8 +233,10 @@ func nrgTrain(args []string) error {
 	}
 	obs, obsErr := ch.Observables(), ch.Errors()
 	N := float64(m.Config.L * m.Config.L)
-	h := 1e-5
-	eExact := m.Config.T * m.Config.T * (nrgMust(ising.KaufmanLnZ(m.Config.L, m.Config.T+h)) - nrgMust(ising.KaufmanLnZ(m.Config.L, m.Config.T-h))) / (2 * h) / N
+	eExact, err := ising.KaufmanEnergyPerSite(m.Config.L, m.Config.T)
+	if err != nil {
+		return err
+	}
 	r := nrgTrainReport{
 		L: m.Config.L, T: m.Config.T, Arch: m.Config.Arch, Depth: m.Config.Depth, Blocks: m.Config.Blocks,
 		MLPLayers: m.Config.MLPLayers, Hidden: m.Config.Hidden, Batch: m.Config.Batch, LearningRate: m.Config.LearningRate,
@@ -271,13 +272,6 @@ func nrgTrain(args []string) error {
 		fmt.Printf("  checkpoint in %s (run again with --out to continue; --epochs is the total)\n", *out)
 	}
 	return nil
-}
-
-func nrgMust(v float64, err error) float64 {
-	if err != nil {
-		return math.NaN()
-	}
-	return v
 }
 
 // nrgBenchTrainStep measures training throughput at L=8, batch 512.
