@@ -36,6 +36,7 @@ package vision
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -43,75 +44,143 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// Patches returns the im2col matrix of x [B, H, W, C] for a k x k window with
-// zero padding p and stride 1: shape [B, H', W', k*k*C] with H' = H+2p-k+1,
-// the window offset (di, dj) varying slowest and the channel fastest, so that
-// it matches a kernel [k, k, C, O] reshaped to [k*k*C, O].
-func Patches(x *Node, k, p int) *Node {
-	if x.Rank() != 4 {
-		panic(fmt.Sprintf("vision.Patches: x must be [batch, height, width, channels], got %s", x.Shape()))
-	}
+// Layout. Inside the ConvNet, activations are channel-first, x[c, b, h, w]
+// ("CBHW"): the patch matrix is then built transposed, Pt[k*k*C, B*H'*W'],
+// by concatenating the shifted copies along the leading axis, and every
+// product of a layer, forward and backward, is in one of the backend's fast
+// layouts (see [MatProduct]):
+//
+//	y  = Kt Pt          Kt = K^T [O, k*k*C]
+//	dK = Pt dy^T        (contracting the last axes of both)
+//	dx = Kf P(dy)       the full convolution of dy with the flipped kernel
+//
+// where Kf[c, (di, dj, o)] = K[k-1-di, k-1-dj, c, o] and P(dy) is the patch
+// matrix of dy padded by k-1-p (the adjoint of a stride-1 convolution is a
+// convolution). The public functions take and return channels-last tensors
+// and transpose at the boundary.
+
+// patchesCF is the transposed im2col matrix of x [C, B, H, W]: shape
+// [k*k*C, B*H'*W'] with H' = H+2p-k+1, rows ordered (di, dj, c) with c
+// fastest, matching a kernel [k, k, C, O] reshaped to [k*k*C, O]. A negative p
+// crops |p| pixels from each side instead of padding.
+func patchesCF(x *Node, k, p int) *Node {
 	dims := x.Shape().Dimensions
-	ho, wo := dims[1]+2*p-k+1, dims[2]+2*p-k+1
-	if k < 1 || p < 0 || ho < 1 || wo < 1 {
-		panic(fmt.Sprintf("vision.Patches: kernel %d with padding %d does not fit an image %dx%d", k, p, dims[1], dims[2]))
+	ho, wo := dims[2]+2*p-k+1, dims[3]+2*p-k+1
+	if k < 1 || ho < 1 || wo < 1 {
+		panic(fmt.Sprintf("vision: kernel %d with padding %d does not fit an image %dx%d", k, p, dims[2], dims[3]))
 	}
-	xp := x
 	if p > 0 {
 		zero := ScalarZero(x.Graph(), x.DType())
-		xp = Pad(x, zero, compute.PadAxis{}, compute.PadAxis{Start: p, End: p}, compute.PadAxis{Start: p, End: p}, compute.PadAxis{})
-	}
-	if k == 1 {
-		return xp
+		x = Pad(x, zero, compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{Start: p, End: p}, compute.PadAxis{Start: p, End: p})
+	} else if p < 0 {
+		x = Slice(x, AxisRange(), AxisRange(), AxisRange(-p, dims[2]+p), AxisRange(-p, dims[3]+p))
 	}
 	parts := make([]*Node, 0, k*k)
 	for di := 0; di < k; di++ {
 		for dj := 0; dj < k; dj++ {
-			parts = append(parts, Slice(xp, AxisRange(), AxisRange(di, di+ho), AxisRange(dj, dj+wo), AxisRange()))
+			parts = append(parts, Slice(x, AxisRange(), AxisRange(), AxisRange(di, di+ho), AxisRange(dj, dj+wo)))
 		}
 	}
-	return Concatenate(parts, -1)
+	pt := parts[0]
+	if k > 1 {
+		pt = Concatenate(parts, 0)
+	}
+	return Reshape(pt, k*k*dims[0], dims[1]*ho*wo)
 }
+
+// convCF is the stride-1 convolution of x [C, B, H, W] with the kernel
+// w [k*k*C, O] (a [k, k, C, O] kernel reshaped) and zero padding p; output
+// [O, B, H', W']. Its gradient is stated directly (see Layout above).
+func convCF(x, w *Node, k, p int) *Node {
+	d := x.Shape().Dimensions
+	c, o := d[0], w.Shape().Dimensions[1]
+	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k*c {
+		panic(fmt.Sprintf("vision: kernel %s does not match %d channels and a %dx%d window", w.Shape(), c, k, k))
+	}
+	ho, wo := d[2]+2*p-k+1, d[3]+2*p-k+1
+	xs, ws := StopGradient(x), StopGradient(w)
+	pt := patchesCF(xs, k, p)
+	y := Reshape(dot(Transpose(ws, 0, 1), pt), o, d[1], ho, wo)
+	return withGradient(y, []*Node{x, w}, func(dy *Node) []*Node {
+		dyM := Reshape(dy, o, d[1]*ho*wo)
+		dw := DotGeneral(pt, []int{1}, nil, dyM, []int{1}, nil)
+		kf := Reshape(TransposeAllAxes(Reverse(Reshape(ws, k, k, c, o), 0, 1), 2, 0, 1, 3), c, k*k*o)
+		dx := Reshape(dot(kf, patchesCF(dy, k, k-1-p)), d...)
+		return []*Node{dx, dw}
+	})
+}
+
+// toCF and fromCF move the channel axis of a rank-4 tensor between last
+// ([B, H, W, C]) and first ([C, B, H, W]).
+func toCF(x *Node) *Node   { return TransposeAllAxes(x, 3, 0, 1, 2) }
+func fromCF(x *Node) *Node { return TransposeAllAxes(x, 1, 2, 3, 0) }
 
 // Conv2D is the stride-1 convolution of x [B, H, W, C] with kernel
 // [k, k, C, O] and zero padding p, computed as one matrix product of the
-// patches with the reshaped kernel. Output [B, H+2p-k+1, W+2p-k+1, O].
+// kernel with the patch matrix. Output [B, H+2p-k+1, W+2p-k+1, O].
 func Conv2D(x, kernel *Node, p int) *Node {
 	kd := kernel.Shape().Dimensions
-	if kernel.Rank() != 4 || kd[0] != kd[1] || x.Rank() != 4 || kd[2] != x.Shape().Dimensions[3] {
-		panic(fmt.Sprintf("vision.Conv2D: want x [B,H,W,C] and a square kernel [k,k,C,O]; got x %s, kernel %s", x.Shape(), kernel.Shape()))
+	if kernel.Rank() != 4 || kd[0] != kd[1] || x.Rank() != 4 || kd[2] != x.Shape().Dimensions[3] || p < 0 {
+		panic(fmt.Sprintf("vision.Conv2D: want x [B,H,W,C], a square kernel [k,k,C,O] and padding >= 0; got x %s, kernel %s, padding %d", x.Shape(), kernel.Shape(), p))
 	}
-	k, c, o := kd[0], kd[2], kd[3]
-	P := Patches(x, k, p)
-	pd := P.Shape().Dimensions
-	rows := pd[0] * pd[1] * pd[2]
-	y := MatMul(Reshape(P, rows, k*k*c), Reshape(kernel, k*k*c, o))
-	return Reshape(y, pd[0], pd[1], pd[2], o)
+	k := kd[0]
+	return fromCF(convCF(toCF(x), Reshape(kernel, k*k*kd[2], kd[3]), k, p))
 }
 
-// Conv is a convolution layer: a k x k kernel with outChannels filters,
-// padding p, stride 1 and a bias, its variables in scope ("weights" shaped
-// [k*k*C, O], He-initialised, and "biases").
-func Conv(scope *model.Scope, x *Node, outChannels, k, p int) *Node {
-	c := x.Shape().Dimensions[3]
+// ConvCF is a convolution layer on channel-first activations x [C, B, H, W]:
+// a k x k kernel with outChannels filters, padding p, stride 1 and a bias,
+// its variables in scope ("weights" shaped [k*k*C, O], and "biases").
+func ConvCF(scope *model.Scope, x *Node, outChannels, k, p int) *Node {
+	if x.Rank() != 4 || p < 0 {
+		panic(fmt.Sprintf("vision.ConvCF: want x [C,B,H,W] and padding >= 0, got %s, padding %d", x.Shape(), p))
+	}
+	c := x.Shape().Dimensions[0]
 	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), k*k*c, outChannels)).NodeValue(x.Graph())
 	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), outChannels)).NodeValue(x.Graph())
-	y := Conv2D(x, Reshape(w, k, k, c, outChannels), p)
-	return Add(y, ExpandLeftToRank(b, 4))
+	return Add(convCF(x, w, k, p), Reshape(b, outChannels, 1, 1, 1))
 }
 
 // MaxPool2 is max pooling over non-overlapping 2x2 windows of x [B, H, W, C].
 // Odd heights or widths lose their last row or column (floor mode).
 func MaxPool2(x *Node) *Node {
+	if x.Rank() != 4 {
+		panic(fmt.Sprintf("vision.MaxPool2: want x [B,H,W,C], got %s", x.Shape()))
+	}
+	return maxPool2(x, 1)
+}
+
+// maxPool2 pools the 2x2 windows of axes h and h+1 of a rank-4 x: a reshape
+// that splits each into (size/2, 2) and a maximum over the two new axes. Its
+// gradient sends dy to every element equal to its window's maximum (as
+// GoMLX's ReduceMax does), as one comparison and one selection instead of
+// the sign-indicator chain of ReduceMax's generic rule.
+func maxPool2(x *Node, h int) *Node {
 	d := x.Shape().Dimensions
-	if x.Rank() != 4 || d[1] < 2 || d[2] < 2 {
-		panic(fmt.Sprintf("vision.MaxPool2: want x [B,H,W,C] with H, W >= 2, got %s", x.Shape()))
+	if d[h] < 2 || d[h+1] < 2 {
+		panic(fmt.Sprintf("vision: 2x2 max pooling needs height and width >= 2, got %s", x.Shape()))
 	}
-	h, w := d[1]/2, d[2]/2
-	if d[1] != 2*h || d[2] != 2*w {
-		x = Slice(x, AxisRange(), AxisRange(0, 2*h), AxisRange(0, 2*w), AxisRange())
+	ph, pw := d[h]/2, d[h+1]/2
+	xs := StopGradient(x)
+	if d[h] != 2*ph || d[h+1] != 2*pw {
+		ranges := []SliceAxisSpec{AxisRange(), AxisRange(), AxisRange(), AxisRange()}
+		ranges[h], ranges[h+1] = AxisRange(0, 2*ph), AxisRange(0, 2*pw)
+		xs = Slice(xs, ranges...)
 	}
-	return ReduceMax(Reshape(x, d[0], h, 2, w, 2, d[3]), 2, 4)
+	split := append(append(append([]int{}, d[:h]...), ph, 2, pw, 2), d[h+2:]...)
+	kept := slices.Clone(split)
+	kept[h+1], kept[h+3] = 1, 1
+	xr := Reshape(xs, split...)
+	y := ReduceMax(xr, h+1, h+3)
+	return withGradient(y, []*Node{x}, func(dy *Node) []*Node {
+		atMax := Equal(xr, BroadcastToDims(Reshape(StopGradient(y), kept...), split...))
+		dx := Reshape(Where(atMax, BroadcastToDims(Reshape(dy, kept...), split...), ZerosLike(xr)), xs.Shape().Dimensions...)
+		if !xs.Shape().Equal(x.Shape()) {
+			pads := make([]compute.PadAxis, 4)
+			pads[h].End, pads[h+1].End = d[h]-2*ph, d[h+1]-2*pw
+			dx = Pad(dx, ScalarZero(x.Graph(), x.DType()), pads...)
+		}
+		return []*Node{dx}
+	})
 }
 
 func shapeOf(x *Node, dims ...int) shapes.Shape { return shapes.Make(x.DType(), dims...) }

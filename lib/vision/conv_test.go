@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
@@ -46,6 +47,7 @@ func TestConv2DMatchesBuiltinForwardAndGradient(t *testing.T) {
 		{1, 5, 5, 2, 4, 3, 0},
 		{3, 4, 6, 1, 2, 5, 1},
 		{2, 3, 3, 4, 3, 1, 0},
+		{1, 4, 5, 2, 3, 3, 3}, // padding > k-1: the adjoint crops dy instead of padding it
 	} {
 		x := randTensor(rng, tc.batch, tc.h, tc.w, tc.c)
 		kern := randTensor(rng, tc.k, tc.k, tc.c, tc.o)
@@ -57,7 +59,13 @@ func TestConv2DMatchesBuiltinForwardAndGradient(t *testing.T) {
 				if mine {
 					y = Conv2D(x, k, tc.p)
 				} else {
-					y = Convolve(x, k).PaddingPerDim([][2]int{{tc.p, tc.p}, {tc.p, tc.p}}).Done()
+					// GoMLX cannot differentiate a convolution padded by more than
+					// k-1; the extra padding is then an explicit Pad.
+					p, xp := min(tc.p, tc.k-1), x
+					if e := tc.p - p; e > 0 {
+						xp = Pad(x, ScalarZero(x.Graph(), x.DType()), compute.PadAxis{}, compute.PadAxis{Start: e, End: e}, compute.PadAxis{Start: e, End: e}, compute.PadAxis{})
+					}
+					y = Convolve(xp, k).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 				}
 				l := ReduceAllSum(Mul(y, r))
 				g := Gradient(l, x, k)
@@ -145,5 +153,68 @@ func TestPoolReluCommute(t *testing.T) {
 	}, x)
 	if d := maxDiff(t, out[0], out[1]); d != 0 {
 		t.Fatalf("pool(relu) and relu(pool) differ by %g", d)
+	}
+}
+
+// MatProduct's stated gradient against GoMLX's automatic gradient of MatMul,
+// with the product used twice in the loss (the gradients must add up).
+func TestMatProductGradient(t *testing.T) {
+	b := backend.Must()
+	rng := rand.New(rand.NewPCG(8, 9))
+	a, c, r := randTensor(rng, 5, 7), randTensor(rng, 7, 3), randTensor(rng, 5, 3)
+	build := func(mine bool) *Exec {
+		return MustNewExec(b, func(a, c, r *Node) []*Node {
+			prod := MatMul
+			if mine {
+				prod = MatProduct
+			}
+			y := prod(a, c)
+			l := Add(ReduceAllSum(Mul(y, r)), ReduceAllSum(Square(y)))
+			g := Gradient(l, a, c)
+			return []*Node{y, g[0], g[1]}
+		})
+	}
+	got, want := build(true).MustExec(a, c, r), build(false).MustExec(a, c, r)
+	for i, name := range []string{"output", "d/da", "d/db"} {
+		if d := maxDiff(t, got[i], want[i]); d > 1e-4 {
+			t.Errorf("%s differs from MatMul's by %g", name, d)
+		}
+	}
+}
+
+// The ConvNet's feature stack (channel-first convolutions, pooling, ReLU,
+// flatten in PyTorch's order) against the same stack of GoMLX's built-in
+// Convolve, MaxPool and Max(x, 0) in channels-last layout: output and the
+// gradients with respect to the image and both kernels.
+func TestConvNetFeaturesMatchBuiltin(t *testing.T) {
+	b := backend.Must()
+	rng := rand.New(rand.NewPCG(10, 11))
+	x := randTensor(rng, 2, 9, 8, 3)
+	k1, k2 := randTensor(rng, 3, 3, 3, 4), randTensor(rng, 3, 3, 4, 5)
+	build := func(mine bool) *Exec {
+		return MustNewExec(b, func(x, k1, k2 *Node) []*Node {
+			var f *Node
+			if mine {
+				h := Relu(maxPool2(convCF(toCF(x), Reshape(k1, 27, 4), 3, 2), 2))
+				h = Relu(maxPool2(convCF(h, Reshape(k2, 36, 5), 3, 2), 2))
+				f = Reshape(TransposeAllAxes(h, 1, 0, 2, 3), 2, -1)
+			} else {
+				block := func(x, k *Node) *Node {
+					y := Convolve(x, k).PaddingPerDim([][2]int{{2, 2}, {2, 2}}).Done()
+					return MaxPool(Max(y, ZerosLike(y))).Window(2).Done()
+				}
+				h := block(block(x, k1), k2)
+				f = Reshape(TransposeAllAxes(h, 0, 3, 1, 2), 2, -1)
+			}
+			r := IotaFull(x.Graph(), f.Shape())
+			g := Gradient(ReduceAllSum(Mul(f, Cos(r))), x, k1, k2)
+			return []*Node{f, g[0], g[1], g[2]}
+		})
+	}
+	got, want := build(true).MustExec(x, k1, k2), build(false).MustExec(x, k1, k2)
+	for i, name := range []string{"features", "d/dx", "d/dk1", "d/dk2"} {
+		if d := maxDiff(t, got[i], want[i]); d > 1e-3 {
+			t.Errorf("%s differs from the built-in stack by %g", name, d)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package vision
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
@@ -68,7 +69,9 @@ func (c ConvNetConfig) FLOPs(h, w, ch int) float64 {
 	return f
 }
 
-// Features is the convolutional part: two conv-ReLU-pool blocks, flattened.
+// Features is the convolutional part: two conv-ReLU-pool blocks on
+// channel-first activations (see [Conv2D]), flattened per image in the order
+// (channel, row, column), which is PyTorch's flatten of NCHW tensors.
 //
 // Since max(ReLU(a), ReLU(b)) = ReLU(max(a, b)), each block pools first and
 // applies the ReLU to the 4x smaller pooled tensor: the same function and
@@ -77,9 +80,10 @@ func (c ConvNetConfig) FLOPs(h, w, ch int) float64 {
 // convolution outputs costs (measured: 9% less CPU time per training step of
 // the lesson's network at batch 32, with [Relu]).
 func (c ConvNetConfig) Features(scope *model.Scope, x *Node) *Node {
-	h := Relu(MaxPool2(Conv(scope.In("conv1"), x, c.Conv1, c.Kernel, c.Padding)))
-	h = Relu(MaxPool2(Conv(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding)))
-	return Reshape(h, h.Shape().Dimensions[0], -1)
+	h := Relu(maxPool2(ConvCF(scope.In("conv1"), toCF(x), c.Conv1, c.Kernel, c.Padding), 2))
+	h = Relu(maxPool2(ConvCF(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding), 2))
+	d := h.Shape().Dimensions
+	return Reshape(TransposeAllAxes(h, 1, 0, 2, 3), d[1], -1)
 }
 
 // Relu is max(x, 0) written as a selection, Where(x > 0, x, 0): its gradient
@@ -90,12 +94,28 @@ func Relu(x *Node) *Node {
 	return Where(GreaterThan(x, zero), x, zero)
 }
 
-// Classifier is the dense head on flattened features.
+// Classifier is the dense head on flattened features. Its layers are
+// [Dense] (the variables of GoMLX's layers.DenseWithBias, with [MatProduct]'s
+// gradient).
 func (c ConvNetConfig) Classifier(scope *model.Scope, f *Node) *Node {
 	f = layers.DropoutStatic(scope, f, c.Dropout1)
-	h := Relu(layers.DenseWithBias(scope.In("fc1"), f, c.Hidden))
+	h := Relu(Dense(scope.In("fc1"), f, c.Hidden))
 	h = layers.DropoutStatic(scope, h, c.Dropout2)
-	return layers.DenseWithBias(scope.In("fc2"), h, c.Classes)
+	return Dense(scope.In("fc2"), h, c.Classes)
+}
+
+// Dense is x [B, F] times a weight matrix [F, out] plus a bias, with the
+// variables named as layers.DenseWithBias names them ("dense/weights",
+// "dense/biases" in scope), computed with [MatProduct].
+func Dense(scope *model.Scope, x *Node, out int) *Node {
+	if x.Rank() != 2 {
+		panic(fmt.Sprintf("vision.Dense: want x [batch, features], got %s", x.Shape()))
+	}
+	scope = scope.In("dense")
+	g := x.Graph()
+	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), x.Shape().Dimensions[1], out)).NodeValue(g)
+	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
+	return Add(MatProduct(x, w), ExpandLeftToRank(b, 2))
 }
 
 // Model returns the network as a function from images [B, H, W, C] to
