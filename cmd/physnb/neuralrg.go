@@ -122,6 +122,7 @@ type nrgTrainReport struct {
 	Acceptance          float64 `json:"acceptance"`
 	ESS                 float64 `json:"ess"`
 	Tau                 float64 `json:"tau"`
+	LnZRelaxedIS        float64 `json:"lnz_relaxed_is"`
 	LocalMoves          int     `json:"local_moves"`
 	ChainAcceptance     float64 `json:"chain_acceptance"`
 	ChainTau            float64 `json:"chain_tau"`
@@ -244,7 +245,7 @@ func nrgTrain(args []string) error {
 		Epochs: len(m.History), Loss: rep.Loss, LossStdErr: rep.LossStdErr, LossPerSite: rep.Loss / N,
 		TrainLossLast: m.RecentLoss(10), ExactBound: m.Bound, LnZ: m.LnZ, Fix: m.Fix, RelErr: rep.RelErr,
 		Samples: rep.Samples, Acceptance: rep.Acceptance, ESS: rep.ESS, Tau: rep.Tau,
-		LocalMoves: *local, ChainAcceptance: ch.FlowAcceptance, ChainTau: ch.Energy.Tau, ChainSeconds: ch.Seconds,
+		LnZRelaxedIS: rep.LnZRelaxedIS, LocalMoves: *local, ChainAcceptance: ch.FlowAcceptance, ChainTau: ch.Energy.Tau, ChainSeconds: ch.Seconds,
 		EnergyPerSite: obs.EnergyPerSite, EnergyPerSiteErr: obsErr.EnergyPerSite,
 		EnergyPerSiteExact:  eExact,
 		AbsMagnetisation:    obs.AbsMagnetisation,

@@ -84,3 +84,11 @@ func TestMetropolisBadInput(t *testing.T) {
 		t.Error("mismatched lengths must be an error")
 	}
 }
+
+// For q = N(0, σ²) and π̃ = N(0, 1) normalised, ln E_q[π̃/q] = ln 1 = 0.
+func TestImportanceLogMean(t *testing.T) {
+	_, logQ, logPi := gaussianProposals(200000, 2, 6)
+	if got := ImportanceLogMean(logQ, logPi); math.Abs(got) > 0.01 {
+		t.Errorf("ln mean weight %.4f, want 0", got)
+	}
+}

@@ -294,6 +294,10 @@ type Report struct {
 	// chain's integrated autocorrelation time of the energy. They measure the
 	// flow as a proposal; the observables come from [Model.Chain].
 	Acceptance, ESS, Tau float64
+	// LnZRelaxedIS is the importance-sampling estimate ln E_q[exp(-E)/q] of
+	// lnZ_relaxed = -Bound: it checks that ln q and E are consistently
+	// normalised, and falls short when the weights are heavy-tailed.
+	LnZRelaxedIS float64
 	// Raw are the averages over the flow's samples without any Metropolis
 	// correction (biased by the flow's imperfection).
 	Raw ising.Observables
@@ -328,6 +332,7 @@ func (m *Model) Evaluate(n int) (Report, error) {
 	}
 	rep.Acceptance = chain.Acceptance
 	rep.ESS = flows.ImportanceESS(s.LogQ, logPi)
+	rep.LnZRelaxedIS = flows.ImportanceLogMean(s.LogQ, logPi)
 	rng := rand.New(rand.NewPCG(m.Config.Seed+11, 3))
 	energy := make([]float64, n)
 	xs := m.Configs(s)
