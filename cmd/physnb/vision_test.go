@@ -57,3 +57,24 @@ func TestVisionCNNCommandJSON(t *testing.T) {
 		t.Error("physnb vision without a subcommand gave no error")
 	}
 }
+
+// `physnb lesson wine --seed S` is `physnb wine --seed S`: the same model,
+// trained the same way, and the seed is not ignored (another seed gives
+// another split and initialisation, hence another training loss).
+func TestLessonWineSeed(t *testing.T) {
+	visionData(t)
+	lesson := mustRunJSON(t, runLesson, "wine", "--epochs", "3", "--seed", "7")
+	wine := mustRunJSON(t, runWine, "--epochs", "3", "--seed", "7")
+	other := mustRunJSON(t, runLesson, "wine", "--epochs", "3", "--seed", "8")
+	if lesson["seed"] != 7.0 || other["seed"] != 8.0 {
+		t.Fatalf("seeds reported %v and %v, want 7 and 8", lesson["seed"], other["seed"])
+	}
+	for _, k := range []string{"accuracy", "auc", "f1", "final_train_loss"} {
+		if lesson[k] != wine[k] {
+			t.Errorf("%s: lesson wine %v, wine %v", k, lesson[k], wine[k])
+		}
+	}
+	if lesson["final_train_loss"] == other["final_train_loss"] {
+		t.Errorf("seeds 7 and 8 gave the same training loss %v", lesson["final_train_loss"])
+	}
+}

@@ -12,26 +12,32 @@
 // number of operations (measured in the project notes). [Conv2D] instead
 // rewrites the sum as one matrix product (the "im2col" trick of Chellapilla,
 // Puri & Simard, 2006): the k^2 shifted copies of the padded image,
-// xpad[:, di:di+H', dj:dj+W', :], are concatenated along the channel axis into
-// patches P[b*H'*W', k*k*C], and y = P W with W = K reshaped to [k*k*C, O].
-// It is built only from Pad, Slice, Concatenate, Reshape and a matrix
-// multiplication, so its gradient comes from GoMLX's autodiff of those ops
-// (Slice's adjoint is a Pad, Concatenate's a Slice), and the multiplication
-// runs on the backend's SIMD kernel.
+// xpad[:, di:di+H', dj:dj+W', :], stacked along the channel axis, form a
+// patch matrix P[b*H'*W', k*k*C], and y = P W with W = K reshaped to
+// [k*k*C, O]. The multiplication runs on the backend's SIMD kernel.
+//
+// The gradients are written out rather than left to GoMLX's autodiff (see
+// [MatProduct] for why): dW is a product of the patch matrix with dy, and dx
+// is the full convolution of dy with the flipped kernel, itself an im2col
+// product. Activations inside the ConvNet are channel-first so that all three
+// products need no transposed copies (see Layout below).
 //
 // [MaxPool2] takes the maximum over non-overlapping 2 x 2 windows by reshaping
 // [B, H, W, C] to [B, H/2, 2, W/2, 2, C] and reducing axes 2 and 4 (odd sizes
 // drop the last row/column, as PyTorch's MaxPool2d(2) does).
 //
-// Measured on the lesson's ConvNet (32x32x3 images, batch 32, training
-// steps): 35 images/s against 1.3 with the built-in convolution (2 shared
-// cores); `physnb bench convnet-train-b32` repeats the measurement.
+// Measured on the lesson's ConvNet (32x32x3 images, training steps on 2
+// shared cores): 1.3 images/s with the built-in convolution, about 100 images
+// per CPU-second with im2col and autodiff gradients, 135-147 with the stated
+// gradients at batch 32 (docs/vision.md); `physnb bench convnet-train-b32`
+// repeats the measurement.
 //
-// Example (the first block of the lesson's network; pooling before the ReLU
-// is the same function, see [ConvNetConfig.Features]):
+// Example (the first block of the lesson's network on channel-first
+// activations; pooling before the ReLU is the same function, see
+// [ConvNetConfig.Features]):
 //
-//	h := vision.Conv(scope.In("conv1"), x, 64, 3, 2) // 64 filters 3x3, padding 2
-//	h = vision.Relu(vision.MaxPool2(h))
+//	h := vision.ConvCF(scope.In("conv1"), x, 64, 3, 2) // 64 filters 3x3, padding 2
+//	h = vision.Relu(vision.MaxPool2CF(h))
 package vision
 
 import (
@@ -147,6 +153,14 @@ func MaxPool2(x *Node) *Node {
 		panic(fmt.Sprintf("vision.MaxPool2: want x [B,H,W,C], got %s", x.Shape()))
 	}
 	return maxPool2(x, 1)
+}
+
+// MaxPool2CF is [MaxPool2] on channel-first activations x [C, B, H, W].
+func MaxPool2CF(x *Node) *Node {
+	if x.Rank() != 4 {
+		panic(fmt.Sprintf("vision.MaxPool2CF: want x [C,B,H,W], got %s", x.Shape()))
+	}
+	return maxPool2(x, 2)
 }
 
 // maxPool2 pools the 2x2 windows of axes h and h+1 of a rank-4 x: a reshape

@@ -80,8 +80,8 @@ func (c ConvNetConfig) FLOPs(h, w, ch int) float64 {
 // convolution outputs costs (measured: 9% less CPU time per training step of
 // the lesson's network at batch 32, with [Relu]).
 func (c ConvNetConfig) Features(scope *model.Scope, x *Node) *Node {
-	h := Relu(maxPool2(ConvCF(scope.In("conv1"), toCF(x), c.Conv1, c.Kernel, c.Padding), 2))
-	h = Relu(maxPool2(ConvCF(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding), 2))
+	h := Relu(MaxPool2CF(ConvCF(scope.In("conv1"), toCF(x), c.Conv1, c.Kernel, c.Padding)))
+	h = Relu(MaxPool2CF(ConvCF(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding)))
 	d := h.Shape().Dimensions
 	return Reshape(TransposeAllAxes(h, 1, 0, 2, 3), d[1], -1)
 }
