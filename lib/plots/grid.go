@@ -5,6 +5,11 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -18,6 +23,8 @@ import (
 // HeatmapFigure is a 2D array of values drawn as coloured cells with a colour bar.
 type HeatmapFigure struct {
 	main, bar *plot.Plot
+	z         [][]float64
+	colors    palette.ColorMap
 	w, h      vg.Length
 	err       error
 }
@@ -82,8 +89,89 @@ func Heatmap(title, xLabel, yLabel string, z [][]float64) *HeatmapFigure {
 	bar.HideX()
 	bar.Y.Padding = 0
 	bar.Title.Text = " "
-	hm.main, hm.bar = p, bar
+	hm.main, hm.bar, hm.z, hm.colors = p, bar, z, cm
 	return hm
+}
+
+// Names labels the columns (x axis) and rows (y axis) with names instead of
+// their indices, e.g. the classes of a confusion matrix. Either may be nil.
+func (hm *HeatmapFigure) Names(cols, rows []string) *HeatmapFigure {
+	if hm.err != nil {
+		return hm
+	}
+	for _, a := range []struct {
+		axis  *plot.Axis
+		names []string
+		n     int
+		what  string
+	}{{&hm.main.X, cols, len(hm.z[0]), "column"}, {&hm.main.Y, rows, len(hm.z), "row"}} {
+		if a.names == nil {
+			continue
+		}
+		if len(a.names) != a.n {
+			hm.err = fmt.Errorf("heatmap %q: %d %s names for %d %ss", hm.main.Title.Text, len(a.names), a.what, a.n, a.what)
+			return hm
+		}
+		ticks := make([]plot.Tick, a.n)
+		for i, name := range a.names {
+			ticks[i] = plot.Tick{Value: float64(i), Label: name}
+		}
+		a.axis.Tick.Marker = plot.ConstantTicks(ticks)
+	}
+	if crowded(cols, hm.w) {
+		// Slanted column names, so that long class names do not overlap.
+		lbl := &hm.main.X.Tick.Label
+		lbl.Rotation, lbl.XAlign, lbl.YAlign = math.Pi/5, draw.XRight, draw.YTop
+	}
+	return hm
+}
+
+// crowded reports whether names written side by side would overlap in a
+// figure of width w (about 0.6 em per character at the tick font size).
+func crowded(names []string, w vg.Length) bool {
+	chars := 0
+	for _, n := range names {
+		chars = max(chars, len([]rune(n)))
+	}
+	return vg.Length(len(names)*(chars+1))*0.6*vg.Points(10) > 0.75*w
+}
+
+// Values writes each cell's value in the cell, formatted with format (as
+// fmt.Sprintf, e.g. "%.0f" for counts or "%.2f"), in black on light cells and
+// white on dark ones.
+func (hm *HeatmapFigure) Values(format string) *HeatmapFigure {
+	if hm.err != nil {
+		return hm
+	}
+	var xyl plotter.XYLabels
+	for r, row := range hm.z {
+		for c, v := range row {
+			xyl.XYs = append(xyl.XYs, plotter.XY{X: float64(c), Y: float64(r)})
+			xyl.Labels = append(xyl.Labels, fmt.Sprintf(format, v))
+		}
+	}
+	labels, err := plotter.NewLabels(xyl)
+	if err != nil {
+		hm.err = fmt.Errorf("heatmap %q: %w", hm.main.Title.Text, err)
+		return hm
+	}
+	for i := range labels.TextStyle {
+		st := &labels.TextStyle[i]
+		st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
+		st.Font = hm.main.X.Tick.Label.Font
+		st.Color = color.Black
+		if cellColor, err := hm.colors.At(hm.z[int(xyl.XYs[i].Y)][int(xyl.XYs[i].X)]); err == nil && luminance(cellColor) < 0.45 {
+			st.Color = color.White
+		}
+	}
+	hm.main.Add(labels)
+	return hm
+}
+
+// luminance is the relative brightness of c in [0, 1] (ITU-R BT.601 weights).
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 0xffff
 }
 
 // Err implements [Drawer].
@@ -183,11 +271,37 @@ func (ig *ImageGridFigure) Draw(c draw.Canvas) {
 	}
 }
 
-// Display shows the grid inline in GoNB.
-func (ig *ImageGridFigure) Display() { Display(ig) }
+// Display shows the grid inline in GoNB, with the images drawn as sharp
+// pixels (browsers smooth an upscaled image unless told otherwise).
+func (ig *ImageGridFigure) Display() {
+	if InNotebook() {
+		gonbui.DisplayHTML(pixelated(HTML(ig)))
+	}
+}
 
-// Save writes the grid to a file.
-func (ig *ImageGridFigure) Save(path string) error { return Save(ig, path) }
+// SVG renders the grid as SVG with sharp pixels.
+func (ig *ImageGridFigure) SVG() (string, error) {
+	s, err := SVG(ig)
+	return pixelated(s), err
+}
+
+// Save writes the grid to a file; an SVG file keeps sharp pixels.
+func (ig *ImageGridFigure) Save(path string) error {
+	if strings.ToLower(filepath.Ext(path)) != ".svg" {
+		return Save(ig, path)
+	}
+	s, err := ig.SVG()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(s), 0o644)
+}
+
+// pixelated asks for nearest-neighbour scaling of every image in an SVG
+// document (CSS image-rendering; gonum's SVG canvas writes plain <image>s).
+func pixelated(svg string) string {
+	return strings.ReplaceAll(svg, "<image ", `<image style="image-rendering:pixelated" `)
+}
 
 // GrayImage turns a row-major array of h*w intensities into an image, mapping
 // [lo, hi] to black..white (values outside are clipped).

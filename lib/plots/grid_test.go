@@ -1,0 +1,94 @@
+package plots
+
+import (
+	"image"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// Named ticks replace the indices of both axes; a name count that does not
+// match the matrix is an error naming the axis.
+func TestHeatmapNames(t *testing.T) {
+	z := [][]float64{{5, 1, 0}, {2, 7, 1}}
+	s, err := SVG(Heatmap("cm", "predicted", "true", z).Names([]string{"cat", "dog", "eel"}, []string{"cat", "dog"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{">cat<", ">dog<", ">eel<"} {
+		if !strings.Contains(s, name) {
+			t.Errorf("tick label %s missing", name)
+		}
+	}
+	err = Heatmap("cm", "x", "y", z).Names([]string{"cat", "dog"}, nil).Err()
+	if err == nil || !strings.Contains(err.Error(), "2 column names for 3 columns") {
+		t.Errorf("wrong column count: error %v", err)
+	}
+	if err := Heatmap("cm", "x", "y", z).Names(nil, []string{"a"}).Err(); err == nil {
+		t.Error("one row name for two rows accepted")
+	}
+}
+
+// Every cell's value is written once in the given format, in white on the
+// dark ends of the blue-red map (0 and 1 here) and in the default black on
+// its light middle (0.5).
+func TestHeatmapValues(t *testing.T) {
+	s, err := SVG(Heatmap("v", "x", "y", [][]float64{{0, 0.5, 1}}).Values("%.2f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`style="([^"]*)">([0-9.]+)</text>`)
+	fill := map[string]string{}
+	for _, m := range text.FindAllStringSubmatch(s, -1) {
+		if strings.Contains(m[2], ".") && len(m[2]) == 4 { // the cell values, not the colour bar's ticks
+			fill[m[2]] = regexp.MustCompile(`fill:(#[0-9A-F]+)`).FindString(m[1])
+		}
+	}
+	want := map[string]string{"0.00": "fill:#FFFFFF", "0.50": "", "1.00": "fill:#FFFFFF"}
+	for v, f := range want {
+		got, ok := fill[v]
+		if !ok {
+			t.Errorf("value %s not written: %v", v, fill)
+		} else if got != f {
+			t.Errorf("value %s drawn with %q, want %q", v, got, f)
+		}
+	}
+}
+
+// The hand-checked ends: black is dark, white is light.
+func TestLuminance(t *testing.T) {
+	black, white := image.Black.C, image.White.C
+	if luminance(black) != 0 || math.Abs(luminance(white)-1) > 1e-12 {
+		t.Errorf("luminance black %v, white %v", luminance(black), luminance(white))
+	}
+}
+
+// Image grids ask browsers for sharp pixels, inline and in saved SVG files.
+func TestImageGridPixelated(t *testing.T) {
+	img, err := GrayImage([]float64{0, 1, 1, 0}, 2, 2, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig := ImageGrid("checks", []image.Image{img, img, img}, []string{"a", "b", "c"}, 2)
+	s, err := ig.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := strings.Count(s, "<image "), strings.Count(s, `<image style="image-rendering:pixelated" `); n != 3 || m != 3 {
+		t.Errorf("%d images, %d of them pixelated; want 3 and 3", n, m)
+	}
+	path := filepath.Join(t.TempDir(), "grid.svg")
+	if err := ig.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), "image-rendering:pixelated") {
+		t.Errorf("saved SVG is not pixelated (err %v)", err)
+	}
+	if err := ig.Save(filepath.Join(t.TempDir(), "grid.png")); err != nil {
+		t.Errorf("saving as PNG: %v", err)
+	}
+}
