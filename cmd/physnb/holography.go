@@ -30,27 +30,31 @@ func init() {
 }
 
 type holographyReport struct {
-	Metric         string    `json:"metric"`
-	Charge         float64   `json:"charge"`
-	Param          string    `json:"parameterisation"`
-	Start          string    `json:"start"`
-	K              int       `json:"ansatz_k,omitempty"`
-	Layers         int       `json:"layers"`
-	Epochs         int       `json:"epochs"`
-	PerClass       int       `json:"samples_per_class"`
-	Seed           uint64    `json:"seed"`
-	TrainLoss      float64   `json:"train_loss"`
-	TrainAccuracy  float64   `json:"train_accuracy"`
-	TestAccuracy   float64   `json:"test_accuracy"`
-	TrueAccuracy   float64   `json:"true_metric_test_accuracy"`
-	HRelErrRMS     float64   `json:"h_rel_err_rms"`
-	HRelErrMax     float64   `json:"h_rel_err_max"`
-	HRelErrRMSInit float64   `json:"h_rel_err_rms_initial"`
-	Params         []float64 `json:"params"`
-	Steps          int       `json:"steps"`
-	StepsPerSecond float64   `json:"steps_per_second"`
-	Seconds        float64   `json:"seconds"`
-	Backend        string    `json:"backend"`
+	Metric         string  `json:"metric"`
+	Charge         float64 `json:"charge"`
+	Param          string  `json:"parameterisation"`
+	Start          string  `json:"start"`
+	K              int     `json:"ansatz_k,omitempty"`
+	Layers         int     `json:"layers"`
+	Epochs         int     `json:"epochs"`
+	PerClass       int     `json:"samples_per_class"`
+	Seed           uint64  `json:"seed"`
+	TrainLoss      float64 `json:"train_loss"`
+	TrainAccuracy  float64 `json:"train_accuracy"`
+	TestAccuracy   float64 `json:"test_accuracy"`
+	TrueAccuracy   float64 `json:"true_metric_test_accuracy"`
+	HRelErrRMS     float64 `json:"h_rel_err_rms"`
+	HRelErrMax     float64 `json:"h_rel_err_max"`
+	HRelErrRMSInit float64 `json:"h_rel_err_rms_initial"`
+	// HDistSchwarzschild is the RMS relative distance of the learned H from
+	// Schwarzschild's: against h_rel_err_rms it tells whether rn data were
+	// told apart from the uncharged metric.
+	HDistSchwarzschild float64   `json:"h_dist_schwarzschild_rms,omitempty"`
+	Params             []float64 `json:"params"`
+	Steps              int       `json:"steps"`
+	StepsPerSecond     float64   `json:"steps_per_second"`
+	Seconds            float64   `json:"seconds"`
+	Backend            string    `json:"backend"`
 }
 
 func runHolography(args []string) error {
@@ -60,9 +64,9 @@ func runHolography(args []string) error {
 	fs := flag.NewFlagSet("holography train", flag.ContinueOnError)
 	metric := fs.String("metric", "schwarzschild", "true background: schwarzschild or rn")
 	charge := fs.Float64("charge", 0.9, "charge Q of the rn background, in [0, √3)")
-	param := fs.String("param", "ansatz", "learnable metric: ansatz (walkthrough) or perlayer (paper)")
+	param := fs.String("param", "ansatz", "learnable metric: ansatz (walkthrough), series (horizon series 1/η + a₁η + a₂η³ + …) or perlayer (paper)")
 	startMode := fs.String("start", "grid", "ansatz start: grid (scan the training loss, then refine) or random (the walkthrough's gradient training)")
-	kCoef := fs.Int("k", 3, "ansatz coefficients K (2 = the walkthrough's; grid start supports 2 or 3)")
+	kCoef := fs.Int("k", 0, "coefficients K: ansatz 2 (the walkthrough's) or 3 (default; grid start supports 2 or 3), series ≥ 2 (default 2)")
 	layers := fs.Int("layers", 10, "number of RK4 layers")
 	etaUV := fs.Float64("eta-uv", 1, "boundary-side cut-off η_UV")
 	etaIR := fs.Float64("eta-ir", 0.1, "horizon-side cut-off η_IR (< η_UV)")
@@ -96,12 +100,15 @@ func runHolography(args []string) error {
 	switch *param {
 	case "ansatz":
 		a := holography.NewAnsatz()
-		a.K = *kCoef
-		m = a
+		a.K = defaultK(*kCoef, 3)
+		m, *kCoef = a, a.K
+	case "series":
+		s := holography.NewHorizonSeries(defaultK(*kCoef, 2))
+		m, *kCoef = s, s.K
 	case "perlayer":
 		m = holography.NewPerLayer()
 	default:
-		return fmt.Errorf("--param %q: use ansatz or perlayer", *param)
+		return fmt.Errorf("--param %q: use ansatz, series or perlayer", *param)
 	}
 	tr := holography.DefaultTraining()
 	tr.Epochs, tr.Seed, tr.Progress = *epochs, *seed, "holography"
@@ -131,6 +138,8 @@ func runHolography(args []string) error {
 	switch {
 	case *startMode == "grid" && *param == "ansatz":
 		res, err = holography.TrainFromLandscape(b, cfg, *kCoef, trainSet, testSet, tr, bh)
+	case *startMode == "grid" && *param == "series":
+		res, err = holography.FitHorizonSeries(b, cfg, *kCoef, trainSet, testSet, tr, bh)
 	case *startMode == "random" || *param == "perlayer":
 		*startMode = "random"
 		if *param == "perlayer" {
@@ -149,7 +158,8 @@ func runHolography(args []string) error {
 		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
 		TrueAccuracy: holography.Accuracy(cfg, holography.TrueProfile(cfg, bh), testSet),
 		HRelErrRMS:   res.RelErrRMS, HRelErrMax: res.RelErrMax, HRelErrRMSInit: r0.RelErrRMS,
-		Params: res.Params, Steps: res.Steps, StepsPerSecond: res.StepsPerSecond,
+		HDistSchwarzschild: schwarzschildDistance(*param, res),
+		Params:             res.Params, Steps: res.Steps, StepsPerSecond: res.StepsPerSecond,
 		Seconds: time.Since(start).Seconds(), Backend: backend.Describe(b),
 	}
 	if *out != "" {
@@ -173,9 +183,28 @@ func runHolography(args []string) error {
 	}
 	fmt.Printf("holography: %s (Q=%g), %s (start %s), %d layers, %d epochs, %d per class\n", rep.Metric, rep.Charge, rep.Param, rep.Start, rep.Layers, rep.Epochs, rep.PerClass)
 	fmt.Printf("  train loss %.4g, accuracy train %.3f / test %.3f (true metric: %.3f)\n", rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy, rep.TrueAccuracy)
-	fmt.Printf("  H relative error: RMS %.2f%% (initial %.2f%%), max %.2f%%\n", 100*rep.HRelErrRMS, 100*rep.HRelErrRMSInit, 100*rep.HRelErrMax)
+	fmt.Printf("  H relative error: RMS %.2f%% (initial %.2f%%), max %.2f%%; RMS distance from Schwarzschild %.2f%%\n", 100*rep.HRelErrRMS, 100*rep.HRelErrRMSInit, 100*rep.HRelErrMax, 100*rep.HDistSchwarzschild)
 	fmt.Printf("  params %.4g\n  %d steps, %.1f steps/s, %.1f s on %s\n", rep.Params, rep.Steps, rep.StepsPerSecond, rep.Seconds, rep.Backend)
 	return nil
+}
+
+// defaultK returns k, or def when k is 0 (flag not given).
+func defaultK(k, def int) int {
+	if k == 0 {
+		return def
+	}
+	return k
+}
+
+// schwarzschildDistance is the RMS relative distance of a learned curve from
+// Schwarzschild's H; 0 for the per-layer metric, whose curve is compared with
+// layer averages instead.
+func schwarzschildDistance(param string, res *holography.Result) float64 {
+	if param == "perlayer" {
+		return 0
+	}
+	d, _ := holography.RelErr(res.H, blackhole.Schwarzschild().H(res.Etas))
+	return d
 }
 
 func benchHolographyStep(b compute.Backend, quick bool) (bench.Result, error) {

@@ -13,14 +13,7 @@ type Profile [][3]float64
 
 // TrueProfile samples the black hole's H(η) at the stage points of cfg.
 func TrueProfile(cfg Config, bh *blackhole.Background) Profile {
-	etas := cfg.StageEtas()
-	p := make(Profile, len(etas))
-	for i, e := range etas {
-		for s := 0; s < 3; s++ {
-			p[i][s] = bh.HAt(e[s])
-		}
-	}
-	return p
+	return hostProfile(cfg, bh.HAt)
 }
 
 // stageIndex maps a stage time inside layer i back to 0, 1, 2.
@@ -85,11 +78,16 @@ func HostLoss(cfg Config, prof Profile, d *Dataset, w float64) float64 {
 
 // HostProfile evaluates the ansatz with coefficients d at the RK4 stage points.
 func (a *Ansatz) HostProfile(cfg Config, d []float64) Profile {
+	return hostProfile(cfg, func(eta float64) float64 { return a.EvalHost(d, eta) })
+}
+
+// hostProfile samples a host function H(η) at the RK4 stage points of cfg.
+func hostProfile(cfg Config, h func(eta float64) float64) Profile {
 	st := cfg.StageEtas()
 	p := make(Profile, len(st))
 	for i := range st {
 		for s := 0; s < 3; s++ {
-			p[i][s] = a.EvalHost(d, st[i][s])
+			p[i][s] = h(st[i][s])
 		}
 	}
 	return p

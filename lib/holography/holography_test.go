@@ -231,3 +231,81 @@ func TestProjectIdentity(t *testing.T) {
 		}
 	}
 }
+
+// The horizon series must keep the pole and have the form of a regular
+// horizon: with a = (3, -9/5) it is the Laurent series of 3 coth 3η =
+// 1/η + 3η - 9η³/5 + 54η⁵/35 - …, so the difference from the closed form
+// shrinks like η⁵ (halving η divides it by 32). The graph and host
+// evaluations must agree.
+func TestHorizonSeriesForm(t *testing.T) {
+	s := NewHorizonSeries(2)
+	a := []float64{3, -9.0 / 5}
+	diff := func(eta float64) float64 { return s.EvalHost(a, eta) - blackhole.SchwarzschildH(eta) }
+	for _, eta := range []float64{0.04, 0.02} {
+		want := 54.0 / 35 * math.Pow(eta, 5)
+		if got := -diff(eta); math.Abs(got/want-1) > 0.02 {
+			t.Errorf("η=%g: series minus 3coth3η = %g, want ≈ %g (next Laurent term)", eta, -got, -want)
+		}
+	}
+	store := model.NewStore()
+	s.Start = []float64{2.7, -0.6}
+	s.Init(store.RootScope(), nil, DefaultConfig())
+	etas := []float64{0.1, 0.33, 0.5, 1}
+	exec := model.MustNewExec(backend.Must(), store, func(scope *model.Scope, g *Graph) *Node {
+		return s.hOf(scope, g, etas)
+	})
+	got := tensors.MustCopyFlatData[float64](exec.MustCall()[0])
+	for i, eta := range etas {
+		if want := s.EvalHost(s.Start, eta); math.Abs(got[i]-want) > 1e-12*want {
+			t.Errorf("graph H(%g) = %g, host %g", eta, got[i], want)
+		}
+	}
+	if _, err := NewNetwork(DefaultConfig(), &HorizonSeries{K: 0}, 1); err == nil || !strings.Contains(err.Error(), "K=0") {
+		t.Errorf("K=0 series: %v", err)
+	}
+}
+
+// Nelder-Mead on Rosenbrock's banana valley (minimum at (1, 1)), the
+// textbook test of a narrow curved valley like the loss's.
+func TestNelderMeadRosenbrock(t *testing.T) {
+	evals := 0
+	f := func(x []float64) float64 {
+		evals++
+		return (1-x[0])*(1-x[0]) + 100*(x[1]-x[0]*x[0])*(x[1]-x[0]*x[0])
+	}
+	x, v := NelderMead(f, []float64{-1.2, 1}, []float64{0.1, 0.1}, 400)
+	if math.Abs(x[0]-1) > 1e-4 || math.Abs(x[1]-1) > 1e-4 || v > 1e-8 {
+		t.Errorf("minimum at %v (value %g, %d evaluations), want (1, 1)", x, v, evals)
+	}
+}
+
+// The charge test at small scale: from 200 samples per class, the two-term
+// horizon series learned from Reissner-Nordström Q = 0.9 data must be close
+// to RN(0.9) and clearly farther from Schwarzschild, and the other way round
+// for Schwarzschild data (the two truths are 1.75% RMS apart on [0.1, 1]; the
+// two-term series can come within 0.34% and 0.58% of them).
+func TestHorizonSeriesResolvesCharge(t *testing.T) {
+	cfg := DefaultConfig()
+	s, rn := blackhole.Schwarzschild(), blackhole.MustNew(0.9)
+	trn := DefaultTraining()
+	trn.Epochs = 5
+	for _, truth := range []*blackhole.Background{s, rn} {
+		other := s
+		if truth == s {
+			other = rn
+		}
+		tr, te := MustGenerate(cfg, truth, 200, 21).Split(0.8)
+		res, err := FitHorizonSeries(backend.Must(), cfg, 2, tr, te, trn, truth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toOther, _ := RelErr(res.H, other.H(res.Etas))
+		if res.RelErrRMS > 0.008 || toOther < 0.014 {
+			t.Errorf("Q=%g data: RMS distance to the truth %.4f (want ≤ 0.008), to Q=%g %.4f (want ≥ 0.014); a = %v",
+				truth.Q, res.RelErrRMS, other.Q, toOther, res.Params)
+		}
+	}
+	if _, err := FitHorizonSeries(backend.Must(), cfg, 1, nil, nil, trn, nil); err == nil || !strings.Contains(err.Error(), "K ≥ 2") {
+		t.Errorf("K=1: %v", err)
+	}
+}

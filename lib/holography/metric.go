@@ -252,12 +252,17 @@ func (a *Ansatz) hOf(scope *model.Scope, g *Graph, etas []float64) *Node {
 }
 
 func (a *Ansatz) StageH(scope *model.Scope, g *Graph, cfg Config) *Node {
+	return Reshape(a.hOf(scope, g, flatStageEtas(cfg)), cfg.Layers, 3)
+}
+
+// flatStageEtas lists the RK4 stage points of all layers in order, three per layer.
+func flatStageEtas(cfg Config) []float64 {
 	st := cfg.StageEtas()
 	flat := make([]float64, 0, 3*len(st))
 	for _, s := range st {
 		flat = append(flat, s[:]...)
 	}
-	return Reshape(a.hOf(scope, g, flat), cfg.Layers, 3)
+	return flat
 }
 
 // CurveEtas is a grid of 91 points over [η_IR, η_UV].

@@ -83,6 +83,11 @@ func NewNetwork(cfg Config, m Metric, seed uint64) (*Network, error) {
 			return nil, fmt.Errorf("holography: matching point η*=%g must lie between the cut-offs (%g, %g)", a.EtaStar, cfg.EtaIR, cfg.EtaUV)
 		}
 	}
+	if s, ok := m.(*HorizonSeries); ok {
+		if err := s.validate(); err != nil {
+			return nil, err
+		}
+	}
 	store := model.NewStore()
 	m.Init(store.RootScope(), rand.New(rand.NewPCG(seed, 0xa11ce)), cfg)
 	return &Network{Cfg: cfg, Metric: m, Store: store}, nil
@@ -280,6 +285,8 @@ func (n *Network) Evaluate(b compute.Backend, res *Result, trainSet, testSet *Da
 		res.Params = m.D(n.Store)
 	case *PerLayer:
 		res.Params = m.Values(n.Store)
+	case *HorizonSeries:
+		res.Params = m.Coefficients(n.Store)
 	}
 	if bh != nil {
 		res.HTrue = n.Metric.Truth(n.Cfg, bh)
