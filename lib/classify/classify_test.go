@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/metrics"
+	"github.com/physnb/physnb/lib/plots"
 )
 
 // blobs returns two Gaussian clouds in 2-D, labels 0 and 1.
@@ -113,5 +115,24 @@ func TestFitRejectsBadInput(t *testing.T) {
 	nan.X[3] = float32(math.NaN())
 	if err := nan.Validate(); err == nil || !strings.Contains(err.Error(), "sample 1") {
 		t.Errorf("NaN input: %v", err)
+	}
+}
+
+// Row fractions by hand: true a = [3, 1] -> 0.750, 0.250; true b = [0, 4] ->
+// 0.000, 1.000; a class with no samples gives a row of zeros, not NaN.
+func TestPlotConfusion(t *testing.T) {
+	cm := metrics.MustConfusion([]int{0, 0, 0, 0, 1, 1, 1, 1}, []int{0, 0, 0, 1, 1, 1, 1, 1}, 2)
+	s, err := plots.SVG(PlotConfusion("cm", cm, []string{"a", "b"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">0.750<", ">0.250<", ">0.000<", ">1.000<", ">a<", ">b<"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%s missing from the figure", want)
+		}
+	}
+	empty := metrics.MustConfusion([]int{0, 0}, []int{0, 2}, 3)
+	if err := PlotConfusion("cm", empty, []string{"a", "b", "c"}).Err(); err != nil {
+		t.Errorf("a class without samples: %v", err)
 	}
 }
