@@ -94,3 +94,29 @@ func ChargeEffectFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *p
 	}
 	return f
 }
+
+// RelativeFigure plots learned metrics as H/H_Schwarzschild - 1 in per cent,
+// with the same quantity for reference backgrounds dashed: on this scale the
+// 0.3-2.3% effect of the charge is visible, which it is not on a plot of H.
+// labels[i] names runs[i].
+func RelativeFigure(title string, labels []string, runs []*Result, refs ...*blackhole.Background) *plots.Figure {
+	f := plots.New(title, "η (units of z_h)", "H / H_Schwarzschild - 1 (%)")
+	rel := func(etas, h []float64) []float64 {
+		s := blackhole.Schwarzschild().H(etas)
+		out := make([]float64, len(h))
+		for i := range h {
+			out[i] = 100 * (h[i]/s[i] - 1)
+		}
+		return out
+	}
+	for i, r := range runs {
+		f.Line(labels[i], r.Etas, rel(r.Etas, r.H))
+	}
+	if len(runs) > 0 {
+		etas := runs[0].Etas
+		for _, bh := range refs {
+			f.Dashed(fmt.Sprintf("exact, Q = %g", bh.Q), etas, rel(etas, bh.H(etas)))
+		}
+	}
+	return f
+}

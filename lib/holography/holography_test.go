@@ -260,6 +260,17 @@ func TestHorizonSeriesForm(t *testing.T) {
 			t.Errorf("graph H(%g) = %g, host %g", eta, got[i], want)
 		}
 	}
+	// least squares on a curve the series represents exactly returns its coefficients
+	three := NewHorizonSeries(3)
+	want := []float64{2.5, -0.7, 0.2}
+	grid := linspace(0.1, 1, 31)
+	curve := make([]float64, len(grid))
+	for i, e := range grid {
+		curve[i] = three.EvalHost(want, e)
+	}
+	if fit, err := three.FitCurve(grid, curve); err != nil || math.Abs(fit[0]-2.5)+math.Abs(fit[1]+0.7)+math.Abs(fit[2]-0.2) > 1e-9 {
+		t.Errorf("FitCurve of its own curve: %v (%v), want %v", fit, err, want)
+	}
 	if _, err := NewNetwork(DefaultConfig(), &HorizonSeries{K: 0}, 1); err == nil || !strings.Contains(err.Error(), "K=0") {
 		t.Errorf("K=0 series: %v", err)
 	}

@@ -407,9 +407,8 @@ func (p *PerLayer) Regularizer(scope *model.Scope, g *Graph, cfg Config) *Node {
 
 // Project returns the coefficients of this ansatz whose H(η) is closest, in
 // least squares over etas, to the curve of the ansatz from with coefficients
-// d: a way to carry a fit over to an ansatz with more coefficients (H is
-// affine in d, so this is a linear least-squares problem, solved through its
-// normal equations). It uses no data and no truth, only the given curve.
+// d: a way to carry a fit over to an ansatz with more coefficients. It uses
+// no data and no truth, only the given curve.
 func (a *Ansatz) Project(from *Ansatz, d []float64, etas []float64) ([]float64, error) {
 	if err := a.prepare(); err != nil {
 		return nil, err
@@ -418,37 +417,56 @@ func (a *Ansatz) Project(from *Ansatz, d []float64, etas []float64) ([]float64, 
 	for i, e := range etas {
 		target[i] = from.EvalHost(d, e)
 	}
-	zero := make([]float64, a.K)
-	q := make([]float64, len(etas))
-	P := make([][]float64, len(etas)) // P[i][j] = ∂H(η_i)/∂d_j
-	for i, e := range etas {
-		q[i] = a.EvalHost(zero, e)
-		P[i] = make([]float64, a.K)
+	return fitAffine(a.EvalHost, a.K, etas, target, false)
+}
+
+// FitCurve returns the coefficients d whose H(η) is closest to target at
+// etas in relative least squares (Σ (H/target - 1)²): the best this ansatz
+// can do for a known curve, such as a true metric.
+func (a *Ansatz) FitCurve(etas, target []float64) ([]float64, error) {
+	if err := a.prepare(); err != nil {
+		return nil, err
 	}
-	for j := 0; j < a.K; j++ {
-		unit := make([]float64, a.K)
-		unit[j] = 1
-		for i, e := range etas {
-			P[i][j] = a.EvalHost(unit, e) - q[i]
-		}
+	return fitAffine(a.EvalHost, a.K, etas, target, true)
+}
+
+// fitAffine solves the linear least-squares problem of a metric whose H is
+// affine in its K coefficients p, H(η) = eval(p, η), through the normal
+// equations: min Σ_i w_i (H(η_i) - target_i)², with w_i = 1/target_i² when
+// relative, else 1.
+func fitAffine(eval func(p []float64, eta float64) float64, K int, etas, target []float64, relative bool) ([]float64, error) {
+	if len(etas) != len(target) || len(etas) < K {
+		return nil, fmt.Errorf("holography: least squares with %d points for %d targets and %d coefficients", len(etas), len(target), K)
 	}
-	A := make([][]float64, a.K)
-	B := make([][]float64, a.K)
+	zero := make([]float64, K)
+	A, B := make([][]float64, K), make([][]float64, K)
 	for j := range A {
-		A[j] = make([]float64, a.K)
-		B[j] = make([]float64, 1)
-		for i := range etas {
-			for k := 0; k < a.K; k++ {
-				A[j][k] += P[i][j] * P[i][k]
+		A[j], B[j] = make([]float64, K), make([]float64, 1)
+	}
+	for i, e := range etas {
+		w := 1.0
+		if relative {
+			w = 1 / (target[i] * target[i])
+		}
+		q := eval(zero, e)
+		grad := make([]float64, K) // ∂H(η_i)/∂p_j
+		for j := range grad {
+			unit := make([]float64, K)
+			unit[j] = 1
+			grad[j] = eval(unit, e) - q
+		}
+		for j := 0; j < K; j++ {
+			for k := 0; k < K; k++ {
+				A[j][k] += w * grad[j] * grad[k]
 			}
-			B[j][0] += P[i][j] * (target[i] - q[i])
+			B[j][0] += w * grad[j] * (target[i] - q)
 		}
 	}
 	x, err := solve(A, B)
 	if err != nil {
-		return nil, fmt.Errorf("holography: projecting onto the K=%d ansatz: %w", a.K, err)
+		return nil, fmt.Errorf("holography: least-squares fit with K=%d: %w", K, err)
 	}
-	out := make([]float64, a.K)
+	out := make([]float64, K)
 	for j := range out {
 		out[j] = x[j][0]
 	}

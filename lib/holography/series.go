@@ -117,6 +117,15 @@ func (s *HorizonSeries) HostProfile(cfg Config, a []float64) Profile {
 	return hostProfile(cfg, func(eta float64) float64 { return s.EvalHost(a, eta) })
 }
 
+// FitCurve returns the coefficients a whose H(η) is closest to target at
+// etas in relative least squares, as [Ansatz.FitCurve].
+func (s *HorizonSeries) FitCurve(etas, target []float64) ([]float64, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	return fitAffine(s.EvalHost, s.K, etas, target, true)
+}
+
 // SeriesGrid is the (a₁, a₂) grid that [FitHorizonSeries] scans: a₁ in
 // [1.5, 4] by 0.02 and a₂ in [-2.5, 1] by 0.1 (both metrics of the notebook
 // lie inside: Schwarzschild's best two-term curve is a ≈ (2.82, -0.85), RN
