@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -15,13 +17,27 @@ import (
 // second max-pool, 16 x 4 x 4 = 256 numbers per image.
 const MNIST8Features = "Pooling160_Output_0"
 
-// Experiment configures the offline transfer-learning comparison: mnist-8
-// (pretrained on MNIST digits) on a new labelled budget of Target images.
+// Experiment configures a transfer-learning comparison: a pretrained ONNX
+// network on a new labelled budget of Target images. Offline it is mnist-8
+// (pretrained on MNIST digits) on the 8x8 digits or Fashion-MNIST; for
+// users, as in the lesson, ResNet-18 pretrained on ImageNet (an ONNX file
+// they supply) on CIFAR-10.
 type Experiment struct {
-	Target    string // "digits" (scikit-learn 8x8 digits) or vision.FashionMNIST
-	Labels    int    // labelled training images
-	TestLimit int    // test images (0: the rest of digits, or all 10000 Fashion-MNIST test images)
+	Target string // "digits" (scikit-learn 8x8), vision.FashionMNIST or vision.CIFAR10
+	// Model is the ONNX file of the pretrained network; "" is mnist-8 from
+	// the data layer. Its single input is NCHW images.
+	Model string
+	// Features is the network value the new head reads; "" is
+	// MNIST8Features for mnist-8 and, for another model, the input of its
+	// final Gemm or MatMul (what the lesson's model.fc receives).
+	Features string
+	// InputSize resizes the images to InputSize x InputSize first (0: as
+	// they are; the lesson resizes CIFAR-10 to 224).
+	InputSize int
+	Labels    int // labelled training images
+	TestLimit int // test images (0: the rest of digits, or the whole test set)
 	Epochs    int
+	BatchSize int // 0: 32, the lesson's
 	Seed      uint64
 	OnEpoch   func(Mode, classify.EpochStats)
 }
@@ -29,8 +45,10 @@ type Experiment struct {
 // Outcome is what [Experiment.Run] measured.
 type Outcome struct {
 	Target      string
-	References  []Reference // mnist-8 against the model zoo's outputs
-	ZeroShotAcc float64     // digits only: mnist-8 as it is, no training (NaN otherwise)
+	Model       string      // the ONNX file used
+	Features    string      // the value the head reads
+	References  []Reference // the network against the outputs shipped next to the file (none: not checked)
+	ZeroShotAcc float64     // mnist-8 on digits only: as it is, no training (-1 otherwise)
 	Train, Test *classify.Data
 	Results     []Result
 }
@@ -41,79 +59,140 @@ func LoadMNIST8() (*Network, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := ReadONNX(p)
-	if err != nil {
-		return nil, "", err
-	}
-	n, err := m.Network()
+	n, err := LoadNetwork(p)
 	return n, p, err
 }
 
-// Run checks mnist-8 against its reference outputs, then trains the three
-// modes on the same labelled images and tests them on the same held-out set.
+// LoadNetwork reads an ONNX file and checks that its operators are supported.
+// A missing file gets an error that says where pretrained models come from.
+func LoadNetwork(path string) (*Network, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("transfer: pretrained model %s: %w\n  physnb does not ship ImageNet weights: download resnet18-v1-7.onnx "+
+			"from the ONNX model zoo (%s)\n  or export torchvision's resnet18 with torch.onnx.export, and pass its path", path, err, ResNet18Page)
+	}
+	m, err := ReadONNX(path)
+	if err != nil {
+		return nil, err
+	}
+	return m.Network()
+}
+
+// ResNet18Page is where the ONNX model zoo lists its ResNet-18 files.
+const ResNet18Page = "https://github.com/onnx/models/tree/main/validated/vision/classification/resnet"
+
+// HeadInput returns the value read by the network's final Gemm or MatMul
+// (for ResNet-18 the 512 pooled features): the place of a new head.
+func (n *Network) HeadInput() (string, error) {
+	last := n.Model.Nodes[len(n.Model.Nodes)-1]
+	if last.OpType != "Gemm" && last.OpType != "MatMul" {
+		return "", fmt.Errorf("transfer: the model ends with %s, not a dense layer (Gemm/MatMul): name the feature value", last.OpType)
+	}
+	return last.Inputs[0], nil
+}
+
+// Run checks the network against its reference outputs when the file has
+// them (mnist-8 must), then trains the three modes on the same labelled
+// images and tests them on the same held-out set.
 func (e Experiment) Run(b compute.Backend) (*Outcome, error) {
 	if e.Labels < 10 || e.Epochs < 1 {
 		return nil, fmt.Errorf("transfer: need at least 10 labels and 1 epoch, got %d and %d", e.Labels, e.Epochs)
 	}
-	net, path, err := LoadMNIST8()
+	out := &Outcome{Target: e.Target, Model: e.Model, ZeroShotAcc: -1}
+	var net *Network
+	var err error
+	if e.Model == "" {
+		net, out.Model, err = LoadMNIST8()
+	} else {
+		net, err = LoadNetwork(e.Model)
+	}
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{Target: e.Target}
-	if out.References, err = net.CheckReferences(b, path); err != nil {
+	if out.References, err = net.CheckReferences(b, out.Model); err != nil && (e.Model == "" || !errors.Is(err, errNoReferences)) {
 		return nil, err
 	}
+	h, err := e.head(net)
+	if err != nil {
+		return nil, err
+	}
+	out.Features = h.Features
+	if err := e.load(b, net, out); err != nil {
+		return nil, err
+	}
+	if c := net.Model.Inputs[0].Dims; len(c) == 4 && c[1] > 0 && int(c[1]) != out.Train.Shape[2] {
+		return nil, fmt.Errorf("transfer: %s takes %d-channel images, %s has %d channels", out.Model, c[1], e.Target, out.Train.Shape[2])
+	}
+	if h.Mean, h.Std, err = net.FeatureStats(b, out.Train, h); err != nil {
+		return nil, err
+	}
+	bs := e.BatchSize
+	if bs == 0 {
+		bs = 32
+	}
+	cfg := classify.Config{Epochs: e.Epochs, BatchSize: bs, LearningRate: 1e-3, Seed: e.Seed}
+	out.Results, err = net.Compare(b, h, out.Train, out.Test, cfg, int64(e.Seed), e.OnEpoch)
+	return out, err
+}
+
+// head is the new head and the image preparation: mnist-8 reads pixels
+// 0..255; any other (3-channel) model is taken to be an ImageNet network and
+// gets ImageNet's per-channel standardisation.
+func (e Experiment) head(net *Network) (Head, error) {
+	h := Head{Features: e.Features, InputScale: 1, InputSize: e.InputSize, Classes: 10}
+	if e.Model == "" {
+		h.InputScale = 255
+		if h.Features == "" {
+			h.Features = MNIST8Features
+		}
+		return h, nil
+	}
+	if c := net.Model.Inputs[0].Dims; len(c) == 4 && c[1] == 3 {
+		h.InputMean, h.InputStd = ImageNetMean, ImageNetStd
+	}
+	if h.Features == "" {
+		f, err := net.HeadInput()
+		if err != nil {
+			return h, err
+		}
+		h.Features = f
+	}
+	return h, nil
+}
+
+// load reads the target's labelled and test images into out (and, for
+// mnist-8 on digits, scores the network as it is).
+func (e Experiment) load(b compute.Backend, net *Network, out *Outcome) error {
+	var err error
 	switch e.Target {
 	case "digits":
 		d, err := vision.LoadDigits()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		tr, te, err := d.Split(0.5, e.Seed)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out.Train, out.Test = tr.Head(e.Labels), te.Head(e.TestLimit)
-		zs := classify.New(b, func(scope *model.Scope, x *Node) *Node {
-			return net.Forward(scope.In("onnx"), TransposeAllAxes(MulScalar(x, 255), 0, 3, 1, 2), "")
-		}, 10)
-		ev, err := zs.Evaluate(out.Test)
-		if err != nil {
-			return nil, err
+		if e.Model == "" {
+			zs := classify.New(b, func(scope *model.Scope, x *Node) *Node {
+				return net.Forward(scope.In("onnx"), TransposeAllAxes(MulScalar(x, 255), 0, 3, 1, 2), "")
+			}, 10)
+			ev, err := zs.Evaluate(out.Test)
+			if err != nil {
+				return err
+			}
+			out.ZeroShotAcc = ev.Accuracy
 		}
-		out.ZeroShotAcc = ev.Accuracy
-	case vision.FashionMNIST:
-		if out.Train, out.Test, err = vision.LoadImages(vision.FashionMNIST, e.Labels, e.TestLimit); err != nil {
-			return nil, err
+	case vision.FashionMNIST, vision.CIFAR10:
+		if out.Train, out.Test, err = vision.LoadImages(e.Target, e.Labels, e.TestLimit); err != nil {
+			return err
 		}
-		out.ZeroShotAcc = -1
 	default:
-		return nil, fmt.Errorf("transfer: target %q, want \"digits\" or %q", e.Target, vision.FashionMNIST)
+		return fmt.Errorf("transfer: target %q, want \"digits\", %q or %q", e.Target, vision.FashionMNIST, vision.CIFAR10)
 	}
 	if out.Train.Len() < e.Labels {
-		return nil, fmt.Errorf("transfer: only %d training images for a budget of %d labels", out.Train.Len(), e.Labels)
+		return fmt.Errorf("transfer: only %d training images for a budget of %d labels", out.Train.Len(), e.Labels)
 	}
-	mu, sd, err := net.FeatureStats(b, out.Train, MNIST8Features, 255)
-	if err != nil {
-		return nil, err
-	}
-	h := Head{Features: MNIST8Features, InputScale: 255, Classes: 10, Mean: mu, Std: sd}
-	for _, mode := range Modes {
-		fn, err := net.Classifier(mode, h)
-		if err != nil {
-			return nil, err
-		}
-		mode := mode
-		cfg := classify.Config{Epochs: e.Epochs, BatchSize: 32, LearningRate: 1e-3, Seed: e.Seed}
-		if e.OnEpoch != nil {
-			cfg.OnEpoch = func(s classify.EpochStats) { e.OnEpoch(mode, s) }
-		}
-		c := classify.New(b, fn, 10).Seed(int64(e.Seed))
-		hist, err := c.Fit(out.Train, out.Test, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("transfer: %s: %w", mode, err)
-		}
-		out.Results = append(out.Results, Result{Mode: mode, History: hist, TestAcc: hist.Last().TestAcc, TestLoss: hist.Last().TestLoss})
-	}
-	return out, nil
+	return nil
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // Supported lists the ONNX operators [Network] can rebuild.
-var Supported = []string{"Conv", "Add", "Relu", "MaxPool", "Reshape", "MatMul", "Gemm", "Flatten"}
+var Supported = []string{"Conv", "BatchNormalization", "Relu", "MaxPool", "GlobalAveragePool", "Add", "Flatten", "Reshape",
+	"MatMul", "Gemm", "Identity", "Dropout"}
 
 // Network is an ONNX graph rebuilt from GoMLX ops, its float initializers
 // held as variables of a model scope (so they can be trained, frozen or saved
@@ -40,6 +41,9 @@ func (m *Model) Network() (*Network, error) {
 		if !slices.Contains(Supported, n.OpType) {
 			return nil, fmt.Errorf("onnx: node %q uses operator %s; supported: %s", n.Name, n.OpType, strings.Join(Supported, ", "))
 		}
+		if err := checkAttrs(n); err != nil {
+			return nil, err
+		}
 	}
 	return &Network{Model: m, Input: m.Inputs[0].Name, Pretrained: true}, nil
 }
@@ -58,7 +62,9 @@ func (n *Network) HasValue(name string) bool {
 func varName(s string) string { return strings.ReplaceAll(s, "/", "_") }
 
 // weight returns the initializer as a graph node: a variable for float
-// tensors, a constant for integer ones (shapes).
+// tensors, a constant for integer ones (shapes). The running mean and
+// variance of a BatchNormalization are statistics of the pretraining data,
+// not parameters: they are never trainable (see [batchNorm]).
 func (n *Network) weight(scope *model.Scope, g *Graph, t *Tensor) *Node {
 	dims := make([]int, len(t.Dims))
 	for i, d := range t.Dims {
@@ -67,14 +73,19 @@ func (n *Network) weight(scope *model.Scope, g *Graph, t *Tensor) *Node {
 	if t.DataType == TypeInt64 {
 		return Const(g, tensors.FromFlatDataAndDimensions(slices.Clone(t.Int64), dims...))
 	}
+	op, slot := n.usage(t.Name)
+	stat := op == "BatchNormalization" && slot >= 3
+	trainable := !n.Frozen && !stat
 	name := varName(t.Name)
 	if n.Pretrained {
 		v := scope.VariableWithValue(name, tensors.FromFlatDataAndDimensions(slices.Clone(t.Float), dims...))
-		v.SetTrainable(!n.Frozen)
+		v.SetTrainable(trainable)
 		return v.NodeValue(g)
 	}
-	// From scratch: biases (at most one axis longer than 1) start at zero;
-	// weights get GoMLX's He initialisation of a [fan-in, fan-out] matrix.
+	// From scratch: a fresh batch normalisation is the identity (scale and
+	// variance 1, bias and mean 0); other biases (at most one axis longer
+	// than 1) start at zero; weights get GoMLX's He initialisation of a
+	// [fan-in, fan-out] matrix.
 	long := 0
 	for _, d := range dims {
 		if d > 1 {
@@ -82,29 +93,40 @@ func (n *Network) weight(scope *model.Scope, g *Graph, t *Tensor) *Node {
 		}
 	}
 	if long <= 1 {
-		v := scope.VariableWithValue(name, tensors.FromFlatDataAndDimensions(make([]float32, t.Size()), dims...))
-		v.SetTrainable(!n.Frozen)
+		fill := float32(0)
+		if op == "BatchNormalization" && (slot == 1 || slot == 4) {
+			fill = 1
+		}
+		vals := make([]float32, t.Size())
+		for i := range vals {
+			vals[i] = fill
+		}
+		v := scope.VariableWithValue(name, tensors.FromFlatDataAndDimensions(vals, dims...))
+		v.SetTrainable(trainable)
 		return v.NodeValue(g)
 	}
-	if n.isConvKernel(t.Name) && len(dims) == 4 {
+	if op == "Conv" && slot == 1 && len(dims) == 4 {
 		// ONNX kernel [O, C, kh, kw]: fan-in C*kh*kw.
 		v := scope.VariableWithShape(name, shapes.Make(dtypes.Float32, dims[1]*dims[2]*dims[3], dims[0]))
-		v.SetTrainable(!n.Frozen)
+		v.SetTrainable(trainable)
 		return TransposeAllAxes(Reshape(v.NodeValue(g), dims[1], dims[2], dims[3], dims[0]), 3, 0, 1, 2)
 	}
 	last := dims[len(dims)-1]
 	v := scope.VariableWithShape(name, shapes.Make(dtypes.Float32, t.Size()/last, last))
-	v.SetTrainable(!n.Frozen)
+	v.SetTrainable(trainable)
 	return Reshape(v.NodeValue(g), dims...)
 }
 
-func (n *Network) isConvKernel(name string) bool {
+// usage returns the operator of the first node that reads the named tensor
+// and the input slot it is read in ("", -1 if none): it tells a convolution
+// kernel or a batch-norm statistic from other weights.
+func (n *Network) usage(name string) (string, int) {
 	for _, op := range n.Model.Nodes {
-		if op.OpType == "Conv" && len(op.Inputs) > 1 && op.Inputs[1] == name {
-			return true
+		if i := slices.Index(op.Inputs, name); i >= 0 {
+			return op.OpType, i
 		}
 	}
-	return false
+	return "", -1
 }
 
 func ints(a *Attribute, def ...int64) []int64 {
@@ -136,57 +158,74 @@ func (n *Network) Forward(scope *model.Scope, x *Node, upTo string) *Node {
 		panic(fmt.Sprintf("onnx: node %q reads %q, which is neither computed before it nor a weight", nd.Name, name))
 	}
 	for _, nd := range n.Model.Nodes {
-		in := func(i int) *Node { return get(nd, nd.Inputs[i]) }
-		var y *Node
-		switch nd.OpType {
-		case "Conv":
-			y = n.conv(nd, in(0), in(1))
-			if len(nd.Inputs) > 2 && nd.Inputs[2] != "" {
-				y = Add(y, Reshape(in(2), 1, -1, 1, 1))
-			}
-		case "Add":
-			y = broadcastAdd(in(0), in(1))
-		case "Relu":
-			y = vision.Relu(in(0))
-		case "MaxPool":
-			y = maxPool(nd, in(0))
-		case "Reshape":
-			y = reshape(nd, in(0), n.Model.Initializers[nd.Inputs[1]])
-		case "Flatten":
-			a := in(0)
-			axis := 1
-			if at := nd.Attrs["axis"]; at != nil {
-				axis = int(at.Int)
-			}
-			y = Reshape(a, a.Shape().Size()/sizeFrom(a, axis), -1)
-		case "MatMul":
-			y = MatMul(in(0), in(1))
-		case "Gemm":
-			a, b := in(0), in(1)
-			if at := nd.Attrs["transA"]; at != nil && at.Int == 1 {
-				a = Transpose(a, 0, 1)
-			}
-			if at := nd.Attrs["transB"]; at != nil && at.Int == 1 {
-				b = Transpose(b, 0, 1)
-			}
-			y = MatMul(a, b)
-			if at := nd.Attrs["alpha"]; at != nil && at.Float != 1 {
-				y = MulScalar(y, float64(at.Float))
-			}
-			if len(nd.Inputs) > 2 {
-				c := in(2)
-				if at := nd.Attrs["beta"]; at != nil && at.Float != 1 {
-					c = MulScalar(c, float64(at.Float))
-				}
-				y = broadcastAdd(y, c)
-			}
-		}
+		y := n.apply(nd, func(i int) *Node { return get(nd, nd.Inputs[i]) })
 		vals[nd.Outputs[0]] = y
 		if nd.Outputs[0] == upTo {
 			return y
 		}
 	}
 	panic(fmt.Sprintf("onnx: no node computes %q", upTo))
+}
+
+// apply builds one node's first output from its inputs, in(i) being input i.
+func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
+	switch nd.OpType {
+	case "Conv":
+		y := n.conv(nd, in(0), in(1))
+		if len(nd.Inputs) > 2 && nd.Inputs[2] != "" {
+			y = Add(y, Reshape(in(2), 1, -1, 1, 1))
+		}
+		return y
+	case "BatchNormalization":
+		return batchNorm(nd, in(0), in(1), in(2), in(3), in(4))
+	case "Add":
+		return broadcastAdd(in(0), in(1))
+	case "Relu":
+		return vision.Relu(in(0))
+	case "MaxPool":
+		return maxPool(nd, in(0))
+	case "GlobalAveragePool":
+		return globalAveragePool(nd, in(0))
+	case "Reshape":
+		return reshape(nd, in(0), n.Model.Initializers[nd.Inputs[1]])
+	case "Flatten":
+		a := in(0)
+		axis := 1
+		if at := nd.Attrs["axis"]; at != nil {
+			axis = int(at.Int)
+		}
+		return Reshape(a, a.Shape().Size()/sizeFrom(a, axis), -1)
+	case "MatMul":
+		return MatMul(in(0), in(1))
+	case "Gemm":
+		return gemm(nd, in)
+	case "Identity", "Dropout": // Dropout is the identity at inference
+		return in(0)
+	}
+	panic(fmt.Sprintf("onnx: node %q: operator %s not supported", nd.Name, nd.OpType))
+}
+
+// gemm is alpha op(A) op(B) + beta C, op transposing when transA/transB is 1.
+func gemm(nd *Op, in func(int) *Node) *Node {
+	a, b := in(0), in(1)
+	if at := nd.Attrs["transA"]; at != nil && at.Int == 1 {
+		a = Transpose(a, 0, 1)
+	}
+	if at := nd.Attrs["transB"]; at != nil && at.Int == 1 {
+		b = Transpose(b, 0, 1)
+	}
+	y := MatMul(a, b)
+	if at := nd.Attrs["alpha"]; at != nil && at.Float != 1 {
+		y = MulScalar(y, float64(at.Float))
+	}
+	if len(nd.Inputs) > 2 && nd.Inputs[2] != "" {
+		c := in(2)
+		if at := nd.Attrs["beta"]; at != nil && at.Float != 1 {
+			c = MulScalar(c, float64(at.Float))
+		}
+		y = broadcastAdd(y, c)
+	}
+	return y
 }
 
 func sizeFrom(x *Node, axis int) int {
@@ -212,77 +251,6 @@ func broadcastAdd(a, b *Node) *Node {
 		b = BroadcastToDims(b, dims...)
 	}
 	return Add(a, b)
-}
-
-// conv is a 2-D ONNX Conv (NCHW, kernel [O, C, k, k]), computed with
-// vision.Conv2D in channels-last layout.
-func (n *Network) conv(nd *Op, x, w *Node) *Node {
-	if g := nd.Attrs["group"]; g != nil && g.Int != 1 {
-		panic(fmt.Sprintf("onnx: Conv %q: group=%d not supported", nd.Name, g.Int))
-	}
-	for _, s := range ints(nd.Attrs["strides"], 1, 1) {
-		if s != 1 {
-			panic(fmt.Sprintf("onnx: Conv %q: strides %v not supported (only 1)", nd.Name, nd.Attrs["strides"].Ints))
-		}
-	}
-	for _, d := range ints(nd.Attrs["dilations"], 1, 1) {
-		if d != 1 {
-			panic(fmt.Sprintf("onnx: Conv %q: dilations not supported", nd.Name))
-		}
-	}
-	wd := w.Shape().Dimensions
-	k := wd[2]
-	if wd[3] != k {
-		panic(fmt.Sprintf("onnx: Conv %q: kernel %dx%d is not square", nd.Name, wd[2], wd[3]))
-	}
-	p := 0
-	autoPad := "NOTSET"
-	if a := nd.Attrs["auto_pad"]; a != nil && a.String != "" {
-		autoPad = a.String
-	}
-	switch autoPad {
-	case "SAME_UPPER", "SAME_LOWER":
-		if k%2 == 0 {
-			panic(fmt.Sprintf("onnx: Conv %q: %s with an even kernel (asymmetric padding) not supported", nd.Name, autoPad))
-		}
-		p = (k - 1) / 2
-	case "VALID":
-	case "NOTSET":
-		pads := ints(nd.Attrs["pads"], 0, 0, 0, 0)
-		for _, q := range pads {
-			if q != pads[0] {
-				panic(fmt.Sprintf("onnx: Conv %q: asymmetric pads %v not supported", nd.Name, pads))
-			}
-		}
-		p = int(pads[0])
-	default:
-		panic(fmt.Sprintf("onnx: Conv %q: auto_pad %q unknown", nd.Name, autoPad))
-	}
-	xh := TransposeAllAxes(x, 0, 2, 3, 1)  // NCHW -> NHWC
-	kh := TransposeAllAxes(w, 2, 3, 1, 0)  // [O, C, k, k] -> [k, k, C, O]
-	y := vision.Conv2D(xh, kh, p)          // [B, H', W', O]
-	return TransposeAllAxes(y, 0, 3, 1, 2) // back to NCHW
-}
-
-// maxPool handles non-overlapping windows (kernel == stride, no padding,
-// floor mode), the case of image CNNs, by a reshape and a max.
-func maxPool(nd *Op, x *Node) *Node {
-	k := ints(nd.Attrs["kernel_shape"])
-	s := ints(nd.Attrs["strides"], k...)
-	pads := ints(nd.Attrs["pads"], 0, 0, 0, 0)
-	if len(k) != 2 || !slices.Equal(k, s) || slices.Max(pads) != 0 {
-		panic(fmt.Sprintf("onnx: MaxPool %q: only 2-D non-overlapping windows without padding are supported (kernel %v, strides %v, pads %v)", nd.Name, k, s, pads))
-	}
-	if a := nd.Attrs["ceil_mode"]; a != nil && a.Int != 0 {
-		panic(fmt.Sprintf("onnx: MaxPool %q: ceil_mode not supported", nd.Name))
-	}
-	d := x.Shape().Dimensions
-	kh, kw := int(k[0]), int(k[1])
-	h, w := d[2]/kh, d[3]/kw
-	if d[2] != h*kh || d[3] != w*kw {
-		x = Slice(x, AxisRange(), AxisRange(), AxisRange(0, h*kh), AxisRange(0, w*kw))
-	}
-	return ReduceMax(Reshape(x, d[0], d[1], h, kh, w, kw), 3, 5)
 }
 
 func reshape(nd *Op, x *Node, shape *Tensor) *Node {

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -15,21 +16,30 @@ import (
 
 // Run evaluates the network once on x (in the model's input layout) with a
 // fresh variable store and returns the value named upTo ("" = the output).
+// A graph that cannot be built (shapes the model does not accept) is an
+// error. The executor is finalised only after a successful call: GoMLX
+// v0.28.8's Exec.Finalize waits forever for a compilation that panicked.
 func (n *Network) Run(b compute.Backend, x *tensors.Tensor, upTo string) (out *tensors.Tensor, err error) {
-	store := model.NewStore()
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("onnx: running the network: %v", r)
-		}
-	}()
-	res, err := model.CallOnce(b, store, func(scope *model.Scope, x *Node) *Node {
+	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x *Node) *Node {
 		return n.Forward(scope.In("onnx"), x, upTo)
-	}, x)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("onnx: running the network: %w", err)
 	}
-	return res, nil
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("onnx: running the network: %v", r)
+		}
+	}()
+	res, err := exec.Call(x)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: running the network: %w", err)
+	}
+	exec.Finalize()
+	return res[0], nil
 }
+
+var errNoReferences = errors.New("no test_data_set_* folders")
 
 // Reference is the comparison of the network with one of the model zoo's
 // test cases (test_data_set_*/input_0.pb and output_0.pb).
@@ -44,7 +54,7 @@ type Reference struct {
 func (n *Network) CheckReferences(b compute.Backend, modelPath string) ([]Reference, error) {
 	dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(modelPath), "test_data_set_*"))
 	if len(dirs) == 0 {
-		return nil, fmt.Errorf("onnx: no test_data_set_* folders next to %s", modelPath)
+		return nil, fmt.Errorf("onnx: %w next to %s", errNoReferences, modelPath)
 	}
 	var refs []Reference
 	for _, dir := range dirs {
@@ -90,22 +100,39 @@ const (
 // Modes lists the three ways in the order the notebook compares them.
 var Modes = []Mode{Scratch, FeatureExtractor, FineTune}
 
-// Head describes how the new classification head is attached.
+// Head describes how the new classification head is attached, and how the
+// images are prepared for the pretrained network.
 type Head struct {
 	Features   string  // the network value used as features (e.g. mnist-8's "Pooling160_Output_0")
 	InputScale float64 // pixels in [0, 1] are multiplied by this (mnist-8 expects 0..255)
-	Classes    int
+	// InputMean and InputStd standardise each input channel after the
+	// scaling, (x - InputMean[c])/InputStd[c] (nil: not at all); ImageNet
+	// networks such as ResNet-18 want [ImageNetMean] and [ImageNetStd].
+	InputMean, InputStd []float32
+	// InputSize resizes the images (bilinear) to InputSize x InputSize
+	// before the network; 0 keeps their size. ResNet-18 was trained at 224,
+	// but as a convolutional network it runs at any size of at least 32.
+	InputSize int
+	Classes   int
 	// Mean and Std standardise the pretrained features before the head,
 	// (f - Mean)/Std, as the lesson's Normalize does for inputs; computed on
 	// the training images with [Network.FeatureStats].
 	Mean, Std []float32
 }
 
+// ImageNet's per-channel (RGB) pixel mean and standard deviation, for pixels
+// in [0, 1]: the normalisation torchvision's and the ONNX model zoo's
+// ImageNet models were trained with.
+var (
+	ImageNetMean = []float32{0.485, 0.456, 0.406}
+	ImageNetStd  = []float32{0.229, 0.224, 0.225}
+)
+
 // FeatureStats runs the pretrained network on the images of d (pixels in
-// [0, 1], [N, H, W, 1]) and returns the mean and standard deviation of each
-// feature, for [Head].
-func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, features string, inputScale float64) (mean, std []float32, err error) {
-	fn, err := n.features(features, inputScale)
+// [0, 1], [N, H, W, C]), prepared as h says, and returns the mean and
+// standard deviation of each value of h.Features, for [Head].
+func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, h Head) (mean, std []float32, err error) {
+	fn, err := n.features(h, h.InputScale)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,27 +161,57 @@ func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, features str
 	return mean, std, nil
 }
 
-func (n *Network) features(features string, inputScale float64) (func(scope *model.Scope, x *Node) *Node, error) {
-	if !n.HasValue(features) {
-		return nil, fmt.Errorf("onnx: the model computes no value named %q", features)
+// features returns the function from images [B, H, W, C] (pixels in [0, 1])
+// to the flattened value h.Features, the images prepared as h says with the
+// given pixel scale.
+func (n *Network) features(h Head, scale float64) (func(scope *model.Scope, x *Node) *Node, error) {
+	if !n.HasValue(h.Features) {
+		return nil, fmt.Errorf("onnx: the model computes no value named %q", h.Features)
+	}
+	if len(h.InputMean) != len(h.InputStd) {
+		return nil, fmt.Errorf("transfer: %d input means for %d standard deviations", len(h.InputMean), len(h.InputStd))
+	}
+	if h.InputSize < 0 {
+		return nil, fmt.Errorf("transfer: input size %d", h.InputSize)
 	}
 	return func(scope *model.Scope, x *Node) *Node {
-		if x.Rank() != 4 {
-			panic(fmt.Sprintf("transfer: want images [batch, height, width, channels], got %s", x.Shape()))
-		}
-		x = TransposeAllAxes(MulScalar(x, inputScale), 0, 3, 1, 2) // NHWC -> NCHW
-		f := n.Forward(scope.In("onnx"), x, features)
+		x = prepare(x, h, scale)
+		f := n.Forward(scope.In("onnx"), TransposeAllAxes(x, 0, 3, 1, 2), h.Features) // NHWC -> NCHW
 		return Reshape(f, f.Shape().Dimensions[0], -1)
 	}, nil
 }
 
+// prepare resizes, scales and standardises images [B, H, W, C] as h says.
+func prepare(x *Node, h Head, scale float64) *Node {
+	if x.Rank() != 4 {
+		panic(fmt.Sprintf("transfer: want images [batch, height, width, channels], got %s", x.Shape()))
+	}
+	d := x.Shape().Dimensions
+	if h.InputSize > 0 && (d[1] != h.InputSize || d[2] != h.InputSize) {
+		x = Interpolate(x, -1, h.InputSize, h.InputSize, -1).Bilinear().Done()
+	}
+	if scale != 1 {
+		x = MulScalar(x, scale)
+	}
+	if h.InputMean != nil {
+		if len(h.InputMean) != d[3] {
+			panic(fmt.Sprintf("transfer: %d input channel means for images with %d channels", len(h.InputMean), d[3]))
+		}
+		g := x.Graph()
+		mu := Const(g, tensors.FromFlatDataAndDimensions(h.InputMean, 1, 1, 1, d[3]))
+		sd := Const(g, tensors.FromFlatDataAndDimensions(h.InputStd, 1, 1, 1, d[3]))
+		x = Div(Sub(x, mu), sd)
+	}
+	return x
+}
+
 // Classifier returns a model function for package classify: images
-// [B, H, W, 1] with pixels in [0, 1] go through the network up to the
-// feature value, are flattened, standardised with h.Mean and h.Std (pretrained
-// modes), and fed to a new dense layer with h.Classes logits. In Scratch mode
-// the weights start random, the pixels are used as they are (in [0, 1]) and
-// the features are not standardised: the usual set-up of a network trained
-// from nothing.
+// [B, H, W, C] with pixels in [0, 1] are prepared as h says (resized, scaled,
+// standardised per channel), go through the network up to the feature value,
+// are flattened, standardised with h.Mean and h.Std (pretrained modes), and
+// fed to a new dense layer with h.Classes logits. In Scratch mode the weights
+// start random, the pixels are not scaled by h.InputScale and the features
+// are not standardised: the usual set-up of a network trained from nothing.
 func (n *Network) Classifier(mode Mode, h Head) (classify.ModelFn, error) {
 	net := *n
 	scale := h.InputScale
@@ -173,7 +230,7 @@ func (n *Network) Classifier(mode Mode, h Head) (classify.ModelFn, error) {
 	if h.Classes < 2 {
 		return nil, fmt.Errorf("transfer: head with %d classes, need at least 2", h.Classes)
 	}
-	feat, err := net.features(h.Features, scale)
+	feat, err := net.features(h, scale)
 	if err != nil {
 		return nil, err
 	}
@@ -201,16 +258,21 @@ type Result struct {
 }
 
 // Compare trains the three [Modes] with the same labelled budget, head and
-// training settings, and evaluates each on test.
-func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, seed int64) ([]Result, error) {
+// training settings, and evaluates each on test; onEpoch (optional) sees
+// every epoch of every mode.
+func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, seed int64,
+	onEpoch func(Mode, classify.EpochStats)) ([]Result, error) {
 	var out []Result
 	for _, mode := range Modes {
 		fn, err := n.Classifier(mode, h)
 		if err != nil {
 			return nil, err
 		}
-		c := classify.New(b, fn, h.Classes).Seed(seed)
-		hist, err := c.Fit(train, test, cfg)
+		c := cfg
+		if onEpoch != nil {
+			c.OnEpoch = func(s classify.EpochStats) { onEpoch(mode, s) }
+		}
+		hist, err := classify.New(b, fn, h.Classes).Seed(seed).Fit(train, test, c)
 		if err != nil {
 			return nil, fmt.Errorf("transfer: %s: %w", mode, err)
 		}

@@ -28,14 +28,15 @@ func TestModesFreezeFineTuneScratch(t *testing.T) {
 	}
 	tr := d.Head(64)
 	b := backend.Must()
-	mu, sd, err := net.FeatureStats(b, tr, MNIST8Features, 255)
+	h := Head{Features: MNIST8Features, InputScale: 255, Classes: 10}
+	mu, sd, err := net.FeatureStats(b, tr, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(mu) != 256 {
 		t.Fatalf("%d features, want 16*4*4 = 256", len(mu))
 	}
-	h := Head{Features: MNIST8Features, InputScale: 255, Classes: 10, Mean: mu, Std: sd}
+	h.Mean, h.Std = mu, sd
 	want := m.Initializers["Parameter5"].Float // first conv kernel [8, 1, 5, 5]
 	for _, mode := range Modes {
 		fn, err := net.Classifier(mode, h)
