@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "neuralrg", summary: "Neural Network Renormalization Group: train a RealNVP flow on the 2D Ising model (train)", run: runNeuralRG})
+	register(command{name: "neuralrg", summary: "Neural Network Renormalization Group: train a RealNVP flow on the 2D Ising model (train), or a MERA flow on MNIST (mnist)", run: runNeuralRG})
 	register(command{name: "ising", summary: "exact lnZ of the periodic 2D Ising model and the NeuralRG loss bound (exact)", run: runIsing})
 	bench.Register(bench.Workload{
 		Name:        "neuralrg-train-step",
@@ -31,11 +31,13 @@ func init() {
 }
 
 func runNeuralRG(args []string) error {
-	sub, rest, err := splitSub("neuralrg", args, "train")
+	sub, rest, err := splitSub("neuralrg", args, "train", "mnist")
 	if err != nil {
 		return err
 	}
-	_ = sub
+	if sub == "mnist" {
+		return nrgMNIST(rest)
+	}
 	return nrgTrain(rest)
 }
 

