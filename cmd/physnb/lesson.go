@@ -9,6 +9,7 @@ package main
 //	physnb lesson wine [--seed S] [--json]                   = physnb wine
 //	physnb lesson cnn --dataset cifar10|fashion --epochs E   = physnb vision cnn
 //	physnb lesson transfer [--json]                          = physnb vision transfer
+//	physnb lesson transfer --model resnet18-v1-7.onnx --dataset cifar10 [--size 224]
 
 func init() {
 	register(command{name: "lesson", summary: "the Deep Learning Fundamentals lesson step by step (lj, forces, wine, cnn, transfer)", run: runLesson})

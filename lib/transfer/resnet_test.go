@@ -179,7 +179,8 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 		}
 	}
 	b := backend.Must()
-	h := Head{Features: tinyFeatures, InputScale: 1, InputMean: ImageNetMean, InputStd: ImageNetStd, Classes: 3}
+	// InputSize resizes the 16x16 images to 20x20 inside the graph, as --size does.
+	h := Head{Features: tinyFeatures, InputScale: 1, InputMean: ImageNetMean, InputStd: ImageNetStd, InputSize: 20, Classes: 3}
 	if h.Mean, h.Std, err = net.FeatureStats(b, d, h); err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,9 @@ func (n *Network) features(h Head, scale float64) (func(scope *model.Scope, x *N
 		return nil, fmt.Errorf("transfer: input size %d", h.InputSize)
 	}
 	return func(scope *model.Scope, x *Node) *Node {
-		x = prepare(x, h, scale)
+		// The prepared images are inputs, never differentiated (GoMLX has no
+		// gradient for the Clamp inside Interpolate).
+		x = StopGradient(prepare(x, h, scale))
 		f := n.Forward(scope.In("onnx"), TransposeAllAxes(x, 0, 3, 1, 2), h.Features) // NHWC -> NCHW
 		return Reshape(f, f.Shape().Dimensions[0], -1)
 	}, nil
