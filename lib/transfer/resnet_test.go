@@ -12,89 +12,95 @@ import (
 	"github.com/physnb/physnb/lib/classify"
 )
 
-// tinyResNet builds, node by node, a ResNet-shaped ONNX graph with random
-// weights and evaluates the same network with the host loops of
-// ops_test.go. It has what a torchvision or model-zoo ResNet-18 export has:
-// a stride-2 stem convolution with batch norm, ReLU and a 3x3/stride-2 max
-// pool, a basic block with an identity skip connection, a downsampling block
-// (stride-2 3x3 convolution, 1x1 stride-2 convolution on the shortcut),
-// global average pooling, Flatten and a Gemm head with transB = 1.
-type tinyResNet struct {
-	ws    *weights
-	nodes []*Op
-	host  map[string]*img // the host's value of each graph value
-	last  string
-}
+// tinySpec is a ResNet with the parts of ResNet-18: a stride-2 stem
+// convolution with batch norm, ReLU and a 3x3 stride-2 max pool, a stage
+// whose block has an identity skip connection, a stage whose first block
+// downsamples (stride-2 3x3 convolution, strided 1x1 convolution on the
+// shortcut), global average pooling, Flatten and a Gemm head (transB = 1).
+var tinySpec = ResNetSpec{Channels: 3, Stem: 5, StemWidth: 8, Blocks: []int{1, 2}, Widths: []int{8, 12}, Classes: 5}
 
 const (
 	tinyChannels = 3
 	tinySize     = 16
-	tinyClasses  = 5
-	tinyFeatures = "pooled" // the Flatten output, the head's input
+	tinyFeatures = ResNetFeatures
 )
 
-func (r *tinyResNet) node(op, out string, inputs []string, a map[string]*Attribute) {
-	if a == nil {
-		a = map[string]*Attribute{}
+// newTinyResNet returns tinySpec with every weight random, batch norms
+// included (the builder's are the identity), as float32 values in the model.
+func newTinyResNet(rng *rand.Rand) *Model {
+	m, err := tinySpec.Model(rng)
+	if err != nil {
+		panic(err)
 	}
-	r.nodes = append(r.nodes, &Op{Name: out + "_node", OpType: op, Inputs: inputs, Outputs: []string{out}, Attrs: a})
-	r.last = out
-}
-
-// convBN is Conv (no bias, as torchvision's) followed by BatchNormalization.
-func (r *tinyResNet) convBN(in, out string, o, k, s, p int) {
-	x := r.host[in]
-	w := r.ws.add(out+"_w", -0.5, 0.5, int64(o), int64(x.c), int64(k), int64(k))
-	r.node("Conv", out+"_conv", []string{in, out + "_w"}, attrs("kernel_shape", []int64{int64(k), int64(k)},
-		"strides", []int64{int64(s), int64(s)}, "pads", []int64{int64(p), int64(p), int64(p), int64(p)}))
-	c := hostConv(x, w, o, k, s, pads{p, p, p, p}, nil)
-	g, b := r.ws.add(out+"_gamma", 0.5, 1.5, int64(o)), r.ws.add(out+"_beta", -0.5, 0.5, int64(o))
-	m, v := r.ws.add(out+"_mean", -0.3, 0.3, int64(o)), r.ws.add(out+"_var", 0.5, 2, int64(o))
-	r.node("BatchNormalization", out, []string{out + "_conv", out + "_gamma", out + "_beta", out + "_mean", out + "_var"}, attrs("epsilon", float32(1e-5)))
-	r.host[out] = hostBatchNorm(c, g, b, m, v, 1e-5)
-}
-
-func (r *tinyResNet) relu(in, out string) {
-	r.node("Relu", out, []string{in}, nil)
-	r.host[out] = hostRelu(r.host[in])
-}
-
-func (r *tinyResNet) add(a, b, out string) {
-	r.node("Add", out, []string{a, b}, nil)
-	r.host[out] = hostAdd(r.host[a], r.host[b])
-}
-
-// block is a basic residual block; stride 2 adds the 1x1 downsampling shortcut.
-func (r *tinyResNet) block(in, out string, o, s int) {
-	r.convBN(in, out+"_a", o, 3, s, 1)
-	r.relu(out+"_a", out+"_ar")
-	r.convBN(out+"_ar", out+"_b", o, 3, 1, 1)
-	short := in
-	if s != 1 {
-		r.convBN(in, out+"_down", o, 1, s, 0)
-		short = out + "_down"
+	for name, t := range m.Initializers {
+		lo, hi := -0.5, 0.5
+		switch {
+		case strings.HasSuffix(name, ".bn.weight"):
+			lo, hi = 0.5, 1.5
+		case strings.HasSuffix(name, "running_var"):
+			lo, hi = 0.5, 2
+		}
+		for i := range t.Float {
+			t.Float[i] = float32(lo + (hi-lo)*rng.Float64())
+		}
 	}
-	r.add(out+"_b", short, out+"_sum")
-	r.relu(out+"_sum", out)
+	return m
 }
 
-func newTinyResNet(rng *rand.Rand, x *img) (*Model, []float64) {
-	r := &tinyResNet{ws: &weights{rng, map[string]*Tensor{}}, host: map[string]*img{"X": x}}
-	r.convBN("X", "stem", 8, 5, 2, 2) // 16x16 -> 8x8
-	r.relu("stem", "stem_r")
-	r.node("MaxPool", "pool", []string{"stem_r"}, attrs("kernel_shape", []int64{3, 3}, "strides", []int64{2, 2}, "pads", []int64{1, 1, 1, 1}))
-	r.host["pool"] = hostMaxPool(r.host["stem_r"], 3, 2, pads{1, 1, 1, 1}) // 8x8 -> 4x4
-	r.block("pool", "layer1", 8, 1)
-	r.block("layer1", "layer2", 12, 2) // 4x4 -> 2x2
-	r.node("GlobalAveragePool", "gap", []string{"layer2"}, nil)
-	r.node("Flatten", tinyFeatures, []string{"gap"}, attrs("axis", int64(1)))
-	feat := hostGlobalAverage(r.host["layer2"])
-	w, b := r.ws.add("fc_w", -0.5, 0.5, tinyClasses, 12), r.ws.add("fc_b", -0.5, 0.5, tinyClasses)
-	r.node("Gemm", "logits", []string{tinyFeatures, "fc_w", "fc_b"}, attrs("transB", int64(1), "alpha", float32(1), "beta", float32(1)))
-	m := &Model{Nodes: r.nodes, Initializers: r.ws.init, Opset: 11,
-		Inputs:  []ValueInfo{{Name: "X", Dims: []int64{-1, tinyChannels, tinySize, tinySize}}},
-		Outputs: []ValueInfo{{Name: "logits", Dims: []int64{-1, tinyClasses}}}}
-	return m, hostGemmTransB(feat, x.b, 12, w, tinyClasses, b)
+// hostValue is a value of the host interpreter: an NCHW image or a matrix.
+type hostValue struct {
+	im         *img
+	mat        []float64
+	rows, cols int
+}
+
+// hostForward evaluates the model node by node with the host loops of
+// ops_test.go (an implementation independent of the GoMLX one) and returns
+// the output as a [rows, cols] matrix.
+func hostForward(m *Model, x *img) []float64 {
+	vals := map[string]hostValue{m.Inputs[0].Name: {im: x}}
+	f64 := func(name string) []float64 {
+		t := m.Initializers[name]
+		v := make([]float64, len(t.Float))
+		for i, f := range t.Float {
+			v[i] = float64(f)
+		}
+		return v
+	}
+	for _, nd := range m.Nodes {
+		in := func(i int) *img { return vals[nd.Inputs[i]].im }
+		var y hostValue
+		switch nd.OpType {
+		case "Conv":
+			w := m.Initializers[nd.Inputs[1]]
+			p := nd.Attrs["pads"].Ints
+			y.im = hostConv(in(0), f64(nd.Inputs[1]), int(w.Dims[0]), int(w.Dims[2]), int(nd.Attrs["strides"].Ints[0]),
+				pads{int(p[0]), int(p[1]), int(p[2]), int(p[3])}, nil)
+		case "BatchNormalization":
+			y.im = hostBatchNorm(in(0), f64(nd.Inputs[1]), f64(nd.Inputs[2]), f64(nd.Inputs[3]), f64(nd.Inputs[4]), float64(nd.Attrs["epsilon"].Float))
+		case "Relu":
+			y.im = hostRelu(in(0))
+		case "Add":
+			y.im = hostAdd(in(0), in(1))
+		case "MaxPool":
+			p := nd.Attrs["pads"].Ints
+			y.im = hostMaxPool(in(0), int(nd.Attrs["kernel_shape"].Ints[0]), int(nd.Attrs["strides"].Ints[0]), pads{int(p[0]), int(p[1]), int(p[2]), int(p[3])})
+		case "GlobalAveragePool":
+			y.im = newImg(in(0).b, in(0).c, 1, 1)
+			y.im.v = hostGlobalAverage(in(0))
+		case "Flatten":
+			a := in(0)
+			y = hostValue{mat: a.v, rows: a.b, cols: len(a.v) / a.b}
+		case "Gemm":
+			a, w := vals[nd.Inputs[0]], m.Initializers[nd.Inputs[1]]
+			out := int(w.Dims[0])
+			y = hostValue{mat: hostGemmTransB(a.mat, a.rows, a.cols, f64(nd.Inputs[1]), out, f64(nd.Inputs[2])), rows: a.rows, cols: out}
+		default:
+			panic("hostForward: no host loops for " + nd.OpType)
+		}
+		vals[nd.Outputs[0]] = y
+	}
+	return vals[m.Outputs[0].Name].mat
 }
 
 // The tiny ResNet goes through the file format (write, read back) and its
@@ -102,7 +108,11 @@ func newTinyResNet(rng *rand.Rand, x *img) (*Model, []float64) {
 func TestTinyResNetForward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	x, xf := randomImage(rng, 3, tinyChannels, tinySize, tinySize)
-	m, want := newTinyResNet(rng, x)
+	m := newTinyResNet(rng)
+	want := hostForward(m, x)
+	if len(want) != 3*tinySpec.Classes {
+		t.Fatalf("host computes %d logits", len(want))
+	}
 	path := filepath.Join(t.TempDir(), "tiny-resnet.onnx")
 	if err := m.Write(path); err != nil {
 		t.Fatal(err)
@@ -164,8 +174,7 @@ func maxDiff(a, b []float32) float64 {
 // batch norms start as the identity.
 func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	x, _ := randomImage(rng, 1, tinyChannels, tinySize, tinySize)
-	m, _ := newTinyResNet(rng, x)
+	m := newTinyResNet(rng)
 	net, err := m.Network()
 	if err != nil {
 		t.Fatal(err)
@@ -198,9 +207,12 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 			t.Fatalf("%s: %v", mode, err)
 		}
 		vals, trainable := variables(t, c)
+		if want := len(m.Initializers); len(vals) != want { // the new head's weights and biases take the place of fc.weight and fc.bias
+			t.Fatalf("%s: %d variables, want %d", mode, len(vals), want)
+		}
 		for p, v := range vals {
 			head := strings.HasPrefix(p, "/model/head/")
-			stat := strings.HasSuffix(p, "_mean") || strings.HasSuffix(p, "_var")
+			stat := strings.HasSuffix(p, ".running_mean") || strings.HasSuffix(p, ".running_var")
 			wantTrainable := head || (mode != FeatureExtractor && !stat)
 			if trainable[p] != wantTrainable {
 				t.Errorf("%s: %s trainable %v, want %v", mode, p, trainable[p], wantTrainable)
@@ -212,7 +224,7 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 			switch {
 			case mode == Scratch && stat:
 				fill := float32(0)
-				if strings.HasSuffix(p, "_var") {
+				if strings.HasSuffix(p, ".running_var") {
 					fill = 1
 				}
 				for _, f := range v {
@@ -226,7 +238,7 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 				if moved != 0 {
 					t.Errorf("%s: %s moved by %g from the file's values", mode, p, moved)
 				}
-			case strings.HasSuffix(p, "_w") || strings.HasSuffix(p, "_gamma") || strings.HasSuffix(p, "_beta"):
+			default: // fine-tuned weights, batch-norm scales and shifts
 				if moved == 0 {
 					t.Errorf("fine-tune: %s did not move", p)
 				}
@@ -236,16 +248,14 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 }
 
 func TestRunReportsShapeErrors(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 3))
-	x, _ := randomImage(rng, 1, tinyChannels, tinySize, tinySize)
-	m, _ := newTinyResNet(rng, x)
+	m := newTinyResNet(rand.New(rand.NewPCG(1, 3)))
 	net, err := m.Network()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 2 channels instead of 3: the stem convolution cannot be built.
 	_, err = net.Run(backend.Must(), tensors.FromFlatDataAndDimensions(make([]float32, 2*8*8), 1, 2, 8, 8), "")
-	if err == nil || !strings.Contains(err.Error(), "stem_conv") {
+	if err == nil || !strings.Contains(err.Error(), `"conv1"`) {
 		t.Errorf("wrong channel count: error %v, want one naming the stem convolution", err)
 	}
 }

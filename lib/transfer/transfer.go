@@ -17,25 +17,45 @@ import (
 // Run evaluates the network once on x (in the model's input layout) with a
 // fresh variable store and returns the value named upTo ("" = the output).
 // A graph that cannot be built (shapes the model does not accept) is an
-// error. The executor is finalised only after a successful call: GoMLX
-// v0.28.8's Exec.Finalize waits forever for a compilation that panicked.
-func (n *Network) Run(b compute.Backend, x *tensors.Tensor, upTo string) (out *tensors.Tensor, err error) {
+// error.
+func (n *Network) Run(b compute.Backend, x *tensors.Tensor, upTo string) (*tensors.Tensor, error) {
+	r, err := n.runner(b, upTo)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.call(x)
+	if err == nil {
+		r.exec.Finalize()
+	}
+	return out, err
+}
+
+// runner evaluates the network up to one value, compiled once per input shape.
+type runner struct{ exec *model.Exec }
+
+func (n *Network) runner(b compute.Backend, upTo string) (*runner, error) {
 	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x *Node) *Node {
 		return n.Forward(scope.In("onnx"), x, upTo)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("onnx: running the network: %w", err)
 	}
+	return &runner{exec}, nil
+}
+
+// call runs the network on x. A panic while building the graph is returned
+// as an error; the executor must then not be finalised: GoMLX v0.28.8's
+// Exec.Finalize waits forever for a compilation that panicked.
+func (r *runner) call(x *tensors.Tensor) (out *tensors.Tensor, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("onnx: running the network: %v", r)
+		if p := recover(); p != nil {
+			out, err = nil, fmt.Errorf("onnx: running the network: %v", p)
 		}
 	}()
-	res, err := exec.Call(x)
+	res, err := r.exec.Call(x)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: running the network: %w", err)
 	}
-	exec.Finalize()
 	return res[0], nil
 }
 

@@ -1,0 +1,162 @@
+package transfer
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// ResNetSpec describes a residual network of basic blocks (He et al. 2016,
+// the ResNet-18/34 family) laid out as torchvision builds it: a stem
+// convolution (stride 2, padding k/2) with batch norm and ReLU, a 3x3
+// stride-2 max pool, stages of basic blocks (two 3x3 convolutions with batch
+// norm, a skip connection, ReLU; the first block of every stage after the
+// first halves the image and widens it, its shortcut a strided 1x1
+// convolution with batch norm), global average pooling, Flatten and a dense
+// layer. [ResNetSpec.Model] writes it as an ONNX graph with the operators of
+// the model zoo's resnet18-v1-7, so tests and benchmarks can exercise the
+// ResNet-18 path without the 45 MB pretrained file.
+type ResNetSpec struct {
+	Channels  int   // input channels
+	Stem      int   // stem kernel size
+	StemWidth int   // stem output channels
+	Blocks    []int // basic blocks per stage
+	Widths    []int // channels of each stage
+	Classes   int
+}
+
+// ResNet18 is ResNet-18's shape (11.7 million parameters with 1000 classes).
+var ResNet18 = ResNetSpec{Channels: 3, Stem: 7, StemWidth: 64, Blocks: []int{2, 2, 2, 2}, Widths: []int{64, 128, 256, 512}, Classes: 1000}
+
+// ResNetFeatures is the value a [ResNetSpec] model's dense layer reads: the
+// pooled, flattened features.
+const ResNetFeatures = "flatten"
+
+// resnetBuilder accumulates nodes and initializers.
+type resnetBuilder struct {
+	m   *Model
+	rng *rand.Rand
+}
+
+func (r *resnetBuilder) node(op, out string, inputs []string, a map[string]*Attribute) {
+	if a == nil {
+		a = map[string]*Attribute{}
+	}
+	r.m.Nodes = append(r.m.Nodes, &Op{Name: out, OpType: op, Inputs: inputs, Outputs: []string{out}, Attrs: a})
+}
+
+// tensor adds an initializer filled by fill(i).
+func (r *resnetBuilder) tensor(name string, fill func(int) float32, dims ...int64) {
+	t := &Tensor{Name: name, Dims: dims, DataType: TypeFloat}
+	t.Float = make([]float32, t.Size())
+	for i := range t.Float {
+		t.Float[i] = fill(i)
+	}
+	r.m.Initializers[name] = t
+}
+
+func constant(v float32) func(int) float32 { return func(int) float32 { return v } }
+
+// convBN adds a bias-free k x k convolution (He-initialised) and an
+// identity batch norm (scale 1, shift 0, running mean 0, variance 1).
+func (r *resnetBuilder) convBN(in, out string, c, o, k, s int) {
+	std := math.Sqrt(2 / float64(c*k*k))
+	r.tensor(out+".weight", func(int) float32 { return float32(std * r.rng.NormFloat64()) }, int64(o), int64(c), int64(k), int64(k))
+	p := int64(k / 2)
+	r.node("Conv", out, []string{in, out + ".weight"}, map[string]*Attribute{
+		"kernel_shape": {Name: "kernel_shape", Ints: []int64{int64(k), int64(k)}},
+		"strides":      {Name: "strides", Ints: []int64{int64(s), int64(s)}},
+		"pads":         {Name: "pads", Ints: []int64{p, p, p, p}},
+	})
+	bn := out + ".bn"
+	r.tensor(bn+".weight", constant(1), int64(o))
+	r.tensor(bn+".bias", constant(0), int64(o))
+	r.tensor(bn+".running_mean", constant(0), int64(o))
+	r.tensor(bn+".running_var", constant(1), int64(o))
+	r.node("BatchNormalization", bn, []string{out, bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"},
+		map[string]*Attribute{"epsilon": {Name: "epsilon", Float: 1e-5}})
+}
+
+// block adds a basic block reading in (c channels) and returns its output name.
+func (r *resnetBuilder) block(in, name string, c, o, s int) string {
+	r.convBN(in, name+".conv1", c, o, 3, s)
+	r.node("Relu", name+".relu1", []string{name + ".conv1.bn"}, nil)
+	r.convBN(name+".relu1", name+".conv2", o, o, 3, 1)
+	short := in
+	if s != 1 || c != o {
+		r.convBN(in, name+".downsample", c, o, 1, s)
+		short = name + ".downsample.bn"
+	}
+	r.node("Add", name+".add", []string{name + ".conv2.bn", short}, nil)
+	r.node("Relu", name, []string{name + ".add"}, nil)
+	return name
+}
+
+// Model returns the network as an ONNX model with random weights (He
+// initialisation, identity batch norms), input "input" [N, Channels, H, W],
+// output "logits" [N, Classes].
+func (s ResNetSpec) Model(rng *rand.Rand) (*Model, error) {
+	if s.Channels < 1 || s.Stem < 1 || s.StemWidth < 1 || s.Classes < 1 || len(s.Blocks) == 0 || len(s.Blocks) != len(s.Widths) {
+		return nil, fmt.Errorf("transfer: ResNet spec %+v: need positive sizes and one width per stage", s)
+	}
+	r := &resnetBuilder{m: &Model{Initializers: map[string]*Tensor{}, Opset: 11}, rng: rng}
+	r.convBN("input", "conv1", s.Channels, s.StemWidth, s.Stem, 2)
+	r.node("Relu", "relu", []string{"conv1.bn"}, nil)
+	r.node("MaxPool", "maxpool", []string{"relu"}, map[string]*Attribute{
+		"kernel_shape": {Name: "kernel_shape", Ints: []int64{3, 3}},
+		"strides":      {Name: "strides", Ints: []int64{2, 2}},
+		"pads":         {Name: "pads", Ints: []int64{1, 1, 1, 1}},
+	})
+	x, c := "maxpool", s.StemWidth
+	for i, n := range s.Blocks {
+		for j := 0; j < n; j++ {
+			stride := 1
+			if i > 0 && j == 0 {
+				stride = 2
+			}
+			x = r.block(x, fmt.Sprintf("layer%d.%d", i+1, j), c, s.Widths[i], stride)
+			c = s.Widths[i]
+		}
+	}
+	r.node("GlobalAveragePool", "avgpool", []string{x}, nil)
+	r.node("Flatten", ResNetFeatures, []string{"avgpool"}, map[string]*Attribute{"axis": {Name: "axis", Int: 1}})
+	bound := 1 / math.Sqrt(float64(c))
+	r.tensor("fc.weight", func(int) float32 { return float32(bound * (2*r.rng.Float64() - 1)) }, int64(s.Classes), int64(c))
+	r.tensor("fc.bias", constant(0), int64(s.Classes))
+	r.node("Gemm", "logits", []string{ResNetFeatures, "fc.weight", "fc.bias"}, map[string]*Attribute{"transB": {Name: "transB", Int: 1}})
+	r.m.Inputs = []ValueInfo{{Name: "input", Dims: []int64{-1, int64(s.Channels), -1, -1}}}
+	r.m.Outputs = []ValueInfo{{Name: "logits", Dims: []int64{-1, int64(s.Classes)}}}
+	return r.m, nil
+}
+
+// FeatureThroughput measures how fast the network turns images into the
+// value features: batches of random [batch, C, size, size] images, one
+// untimed call first (compilation), then steps timed calls.
+func (n *Network) FeatureThroughput(b compute.Backend, features string, batch, size, steps int) (imagesPerSecond float64, err error) {
+	c := int(n.Model.Inputs[0].Dims[1])
+	x := make([]float32, batch*c*size*size)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	in := tensors.FromFlatDataAndDimensions(x, batch, c, size, size)
+	r, err := n.runner(b, features)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := r.call(in); err != nil {
+		return 0, err
+	}
+	defer r.exec.Finalize()
+	start := time.Now()
+	for i := 0; i < steps; i++ {
+		if _, err := r.call(in); err != nil {
+			return 0, err
+		}
+	}
+	return float64(batch*steps) / time.Since(start).Seconds(), nil
+}
