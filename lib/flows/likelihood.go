@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -48,23 +49,19 @@ func NewMaxLikelihood(b compute.Backend, flow *Bijector, lr float64) (*MaxLikeli
 	return m, err
 }
 
-// rows checks that x holds whole rows of the flow's N variables and counts them.
-func (m *MaxLikelihood) rows(x []float64) (int, error) {
+// exec runs e on x, which must hold whole rows of the flow's N variables.
+func (m *MaxLikelihood) exec(e *model.Exec, x []float64) ([]*tensors.Tensor, error) {
 	N := m.Flow.N()
 	if len(x) == 0 || len(x)%N != 0 {
-		return 0, fmt.Errorf("flows: need rows of %d values, got %d values", N, len(x))
+		return nil, fmt.Errorf("flows: need rows of %d values, got %d values", N, len(x))
 	}
-	return len(x) / N, nil
+	return e.Exec(tensorOf(x, m.Flow.DType, len(x)/N, N))
 }
 
 // Step takes one Adam step on the batch x (rows of N values) and returns the
 // per-row negative log-likelihood before the update. A non-finite value is an error.
 func (m *MaxLikelihood) Step(x []float64) ([]float64, error) {
-	rows, err := m.rows(x)
-	if err != nil {
-		return nil, err
-	}
-	out, err := m.train.Exec(tensorOf(x, m.Flow.DType, rows, m.Flow.N()))
+	out, err := m.exec(m.train, x)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +80,7 @@ func (m *MaxLikelihood) SetLearningRate(lr float64) error {
 
 // LogProb returns ln q(x) for rows of x.
 func (m *MaxLikelihood) LogProb(x []float64) ([]float64, error) {
-	rows, err := m.rows(x)
-	if err != nil {
-		return nil, err
-	}
-	out, err := m.eval.Exec(tensorOf(x, m.Flow.DType, rows, m.Flow.N()))
+	out, err := m.exec(m.eval, x)
 	if err != nil {
 		return nil, err
 	}
@@ -98,11 +91,8 @@ func (m *MaxLikelihood) LogProb(x []float64) ([]float64, error) {
 // layer too ([Bijector.GenerateLevels]), each as rows of N values: the last
 // entry is x itself.
 func (m *MaxLikelihood) GenerateLevels(z []float64) ([][]float64, error) {
-	rows, err := m.rows(z)
-	if err != nil {
-		return nil, err
-	}
 	if m.gen == nil {
+		var err error
 		m.gen, err = model.NewExec(m.b, m.Flow.Store(), func(_ *model.Scope, z *Node) []*Node {
 			_, _, levels := m.Flow.GenerateLevels(z)
 			return levels
@@ -111,7 +101,7 @@ func (m *MaxLikelihood) GenerateLevels(z []float64) ([][]float64, error) {
 			return nil, err
 		}
 	}
-	out, err := m.gen.Exec(tensorOf(z, m.Flow.DType, rows, m.Flow.N()))
+	out, err := m.exec(m.gen, z)
 	if err != nil {
 		return nil, err
 	}
