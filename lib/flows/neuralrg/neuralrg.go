@@ -8,8 +8,10 @@
 //
 //	rel_err = (F[q] - F_exact) / |F_exact|,   F[q] = E_q[ln q(x) + E(x)] >= F_exact.
 //
-// The trained flow is then an exact sampler through independence Metropolis
-// ([flows.Metropolis]), and its hierarchy shows the renormalization group:
+// The trained flow then proposes moves of an exact Markov chain: independence
+// Metropolis steps ([flows.Metropolis]) interleaved with Gibbs sweeps of the
+// relaxation in [Model.Chain], which stays unbiased where the flow's importance
+// weights are heavy-tailed. Its hierarchy shows the renormalization group:
 // read out level by level, a generated configuration goes from coarse to fine.
 //
 // The notebook notebooks/neural-rg.ipynb and the command `physnb neuralrg train`
@@ -19,6 +21,8 @@
 //	err = m.Train(300, nil)
 //	rep, err := m.Evaluate(4096)
 //	fmt.Println(rep.Loss, m.Bound, rep.RelErr, rep.Acceptance)
+//	ch, err := m.Chain(m.ChainConfig(16384, 16)) // 16 Gibbs sweeps per flow proposal
+//	fmt.Println(ch.Energy.Mean, ch.Energy.Err())
 package neuralrg
 
 import (
