@@ -8,8 +8,10 @@
 // (onnx.proto3): a graph of nodes (op type, input and output names,
 // attributes) and "initializers", the weight tensors. This package decodes the
 // few messages it needs directly from the wire format with protowire, and
-// supports the operators of small image CNNs such as the model zoo's MNIST
-// network mnist-8: Conv, Add, Relu, MaxPool, Reshape, MatMul, Gemm, Flatten.
+// supports the operators of image CNNs such as the model zoo's MNIST network
+// mnist-8 and ResNet-18 (see [Supported]): strided and padded Conv,
+// BatchNormalization (inference), MaxPool, GlobalAveragePool, Add (skip
+// connections), Relu, Flatten, Reshape, MatMul and Gemm.
 // GoMLX's own ONNX import needs ONNX Runtime or a converter that does not
 // build against this GoMLX version (see the project notes).
 //
@@ -22,6 +24,14 @@
 //	features := net.Forward(scope, x, transfer.MNIST8Features)     // any inner value
 //	// or a classifier with a new head, for package classify:
 //	fn, _ := net.Classifier(transfer.FeatureExtractor, transfer.Head{Features: transfer.MNIST8Features, InputScale: 255, Classes: 10})
+//
+// ResNet-18 from a file the user supplies, its new head on the 512 pooled
+// features, ImageNet's input standardisation:
+//
+//	net, _ := transfer.LoadNetwork("resnet18-v1-7.onnx")
+//	f, _ := net.HeadInput()
+//	fn, _ := net.Classifier(transfer.FineTune, transfer.Head{Features: f, InputScale: 1,
+//		InputMean: transfer.ImageNetMean, InputStd: transfer.ImageNetStd, Classes: 10})
 package transfer
 
 import (

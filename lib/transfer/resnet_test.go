@@ -189,7 +189,7 @@ func TestTinyResNetModesTrainWhatTheyShould(t *testing.T) {
 	}
 	b := backend.Must()
 	// InputSize resizes the 16x16 images to 20x20 inside the graph, as --size does.
-	h := Head{Features: tinyFeatures, InputScale: 1, InputMean: ImageNetMean, InputStd: ImageNetStd, InputSize: 20, Classes: 3}
+	h := Head{Features: tinyFeatures, InputMean: ImageNetMean, InputStd: ImageNetStd, InputSize: 20, Classes: 3}
 	if h.Mean, h.Std, err = net.FeatureStats(b, d, h); err != nil {
 		t.Fatal(err)
 	}

@@ -124,7 +124,7 @@ var Modes = []Mode{Scratch, FeatureExtractor, FineTune}
 // images are prepared for the pretrained network.
 type Head struct {
 	Features   string  // the network value used as features (e.g. mnist-8's "Pooling160_Output_0")
-	InputScale float64 // pixels in [0, 1] are multiplied by this (mnist-8 expects 0..255)
+	InputScale float64 // pixels in [0, 1] are multiplied by this (mnist-8 expects 0..255; 0 means 1)
 	// InputMean and InputStd standardise each input channel after the
 	// scaling, (x - InputMean[c])/InputStd[c] (nil: not at all); ImageNet
 	// networks such as ResNet-18 want [ImageNetMean] and [ImageNetStd].
@@ -191,8 +191,11 @@ func (n *Network) features(h Head, scale float64) (func(scope *model.Scope, x *N
 	if len(h.InputMean) != len(h.InputStd) {
 		return nil, fmt.Errorf("transfer: %d input means for %d standard deviations", len(h.InputMean), len(h.InputStd))
 	}
-	if h.InputSize < 0 {
-		return nil, fmt.Errorf("transfer: input size %d", h.InputSize)
+	if h.InputSize < 0 || scale < 0 {
+		return nil, fmt.Errorf("transfer: input size %d, scale %g", h.InputSize, scale)
+	}
+	if scale == 0 {
+		scale = 1
 	}
 	return func(scope *model.Scope, x *Node) *Node {
 		// The prepared images are inputs, never differentiated (GoMLX has no
