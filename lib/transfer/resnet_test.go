@@ -259,3 +259,53 @@ func TestRunReportsShapeErrors(t *testing.T) {
 		t.Errorf("wrong channel count: error %v, want one naming the stem convolution", err)
 	}
 }
+
+// The frozen feature extractor trained on features computed once equals the
+// same head trained through the frozen network every epoch: the same losses
+// epoch by epoch, up to float32 rounding.
+func TestFrozenExtractorOnCachedFeatures(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	net, err := newTinyResNet(rng).Network()
+	if err != nil {
+		t.Fatal(err)
+	}
+	random := func(n int) *classify.Data {
+		d := &classify.Data{Shape: []int{tinySize, tinySize, tinyChannels}, Classes: []string{"a", "b", "c"}}
+		for i := 0; i < n; i++ {
+			d.Y = append(d.Y, rng.IntN(3))
+			for j := 0; j < tinySize*tinySize*tinyChannels; j++ {
+				d.X = append(d.X, float32(rng.Float64()))
+			}
+		}
+		return d
+	}
+	train, test := random(40), random(20)
+	b := backend.Must()
+	h := Head{Features: tinyFeatures, InputMean: ImageNetMean, InputStd: ImageNetStd, Classes: 3}
+	if h.Mean, h.Std, err = net.FeatureStats(b, train, h); err != nil {
+		t.Fatal(err)
+	}
+	cfg := classify.Config{Epochs: 3, BatchSize: 8, LearningRate: 1e-2, Seed: 7}
+	cached, err := net.fitOnFeatures(b, h, train, test, cfg, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn, err := net.Classifier(FeatureExtractor, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := classify.New(b, fn, 3).Seed(7).Fit(train, test, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range direct.Epochs {
+		c := cached.Epochs[i]
+		if math.Abs(c.TrainLoss-e.TrainLoss) > 1e-4 || math.Abs(c.TestLoss-e.TestLoss) > 1e-4 || c.TestAcc != e.TestAcc {
+			t.Errorf("epoch %d: cached features train/test loss %.6f/%.6f acc %.3f, through the network %.6f/%.6f acc %.3f",
+				e.Epoch, c.TrainLoss, c.TestLoss, c.TestAcc, e.TrainLoss, e.TestLoss, e.TestAcc)
+		}
+	}
+	if len(direct.Epochs) != 3 || len(cached.Epochs) != 3 || direct.Epochs[0].TrainLoss == direct.Epochs[2].TrainLoss {
+		t.Fatalf("histories of %d and %d epochs, losses %v", len(direct.Epochs), len(cached.Epochs), direct.Epochs)
+	}
+}
