@@ -149,15 +149,35 @@ func lessonDataset(descriptor string, box float64) (*forcefield.Dataset, error) 
 
 type trainReport struct {
 	Descriptor  string  `json:"descriptor"`
+	Recipe      string  `json:"recipe"`
 	Seed        uint64  `json:"seed"`
 	EnergyMAE   float64 `json:"energy_mae"`
 	ForceMAE    float64 `json:"force_mae"`
 	ForceMAEAll float64 `json:"force_mae_all"`
 	Epochs      int     `json:"epochs"`
+	TotalEpochs int     `json:"total_epochs"`
 	BestEpoch   int     `json:"best_epoch"`
 	EarlyStop   bool    `json:"early_stop"`
+	StopReason  string  `json:"stop_reason"`
+	Restart     int     `json:"restart"`
+	Decays      int     `json:"lr_decays"`
 	Seconds     float64 `json:"seconds"`
 	MeetsTarget bool    `json:"meets_target"`
+}
+
+// recipe returns the named training recipe with the epoch limit applied.
+func recipe(name string, epochs int) (forcefield.Config, error) {
+	var cfg forcefield.Config
+	switch name {
+	case "robust":
+		cfg = forcefield.Robust()
+	case "lesson":
+		cfg = forcefield.Lesson()
+	default:
+		return cfg, fmt.Errorf("--recipe %q: use robust (the default) or lesson", name)
+	}
+	cfg.MaxEpochs = epochs
+	return cfg, nil
 }
 
 // Targets of the issue (DScribe's example figures).
@@ -173,12 +193,16 @@ func forcesTrain(args []string, manySeeds bool) error {
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	descriptor := fs.String("descriptor", "soap", "soap or sine")
+	recipeName := fs.String("recipe", "robust", "robust (restarts, lr decay, stop on no new best) or lesson (the lesson's recipe as written)")
 	seed := fs.Uint64("seed", 7, "random seed (first seed for 'seeds')")
 	nSeeds := fs.Int("n", 5, "number of seeds ('seeds' only)")
 	epochs := fs.Int("epochs", 5000, "maximum epochs")
 	box := fs.Float64("box", 20, "cubic box side (Å) for the Sine matrix")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := recipe(*recipeName, *epochs); err != nil {
 		return err
 	}
 	ds, err := lessonDataset(*descriptor, *box)
@@ -195,9 +219,8 @@ func forcesTrain(args []string, manySeeds bool) error {
 	}
 	var reports []trainReport
 	for i := 0; i < n; i++ {
-		cfg := forcefield.Lesson()
+		cfg, _ := recipe(*recipeName, *epochs)
 		cfg.Seed = *seed + uint64(i)
-		cfg.MaxEpochs = *epochs
 		cfg.Progress = func(epoch int, tl, vl float64) {
 			if epoch%500 == 0 {
 				fmt.Fprintf(os.Stderr, "seed %d epoch %d: train loss %.3g, valid loss %.3g\n", cfg.Seed, epoch, tl, vl)
@@ -208,15 +231,19 @@ func forcesTrain(args []string, manySeeds bool) error {
 			return err
 		}
 		m := res.Metrics
-		reports = append(reports, trainReport{*descriptor, cfg.Seed, m.EnergyMAE, m.ForceMAE, m.ForceMAEAll, res.Epochs, res.BestEpoch, res.EarlyStop, res.Seconds,
-			m.EnergyMAE <= targetEnergyMAE && m.ForceMAE <= targetForceMAE})
+		reports = append(reports, trainReport{Descriptor: *descriptor, Recipe: *recipeName, Seed: cfg.Seed,
+			EnergyMAE: m.EnergyMAE, ForceMAE: m.ForceMAE, ForceMAEAll: m.ForceMAEAll,
+			Epochs: res.Epochs, TotalEpochs: res.TotalEpochs, BestEpoch: res.BestEpoch, EarlyStop: res.EarlyStop, StopReason: res.StopReason,
+			Restart: res.Restart, Decays: len(res.Decays), Seconds: res.Seconds,
+			MeetsTarget: m.EnergyMAE <= targetEnergyMAE && m.ForceMAE <= targetForceMAE})
 	}
 	if !manySeeds {
 		r := reports[0]
 		if *asJSON {
 			return printJSON(r)
 		}
-		fmt.Printf("%s descriptor, seed %d: %d epochs (best %d, early stop %v) in %.1f s\n", r.Descriptor, r.Seed, r.Epochs, r.BestEpoch, r.EarlyStop, r.Seconds)
+		fmt.Printf("%s descriptor, %s recipe, seed %d: %d epochs (best %d; %s; %d in all with restarts) in %.1f s\n",
+			r.Descriptor, r.Recipe, r.Seed, r.Epochs, r.BestEpoch, r.StopReason, r.TotalEpochs, r.Seconds)
 		fmt.Printf("energy MAE %.4f eV (target <= %.3f), force MAE %.4f eV/Å (target <= %.2f) on 200 dimers\n", r.EnergyMAE, targetEnergyMAE, r.ForceMAE, targetForceMAE)
 		return nil
 	}
@@ -241,10 +268,10 @@ func forcesTrain(args []string, manySeeds bool) error {
 	eStats := stats(func(r trainReport) float64 { return r.EnergyMAE })
 	fStats := stats(func(r trainReport) float64 { return r.ForceMAE })
 	if *asJSON {
-		return printJSON(map[string]any{"descriptor": *descriptor, "runs": reports, "energy_mae": eStats, "force_mae": fStats, "runs_meeting_target": meets})
+		return printJSON(map[string]any{"descriptor": *descriptor, "recipe": *recipeName, "runs": reports, "energy_mae": eStats, "force_mae": fStats, "runs_meeting_target": meets})
 	}
 	for _, r := range reports {
-		fmt.Printf("seed %3d: energy MAE %.4f eV, force MAE %.4f eV/Å, %d epochs, %.1f s\n", r.Seed, r.EnergyMAE, r.ForceMAE, r.Epochs, r.Seconds)
+		fmt.Printf("seed %3d: energy MAE %.4f eV, force MAE %.4f eV/Å, %d epochs (%s), %.1f s\n", r.Seed, r.EnergyMAE, r.ForceMAE, r.Epochs, r.StopReason, r.Seconds)
 	}
 	fmt.Printf("energy MAE %.4f ± %.4f eV [%.4f, %.4f]; force MAE %.4f ± %.4f eV/Å [%.4f, %.4f]; %d/%d runs meet both targets\n",
 		eStats["mean"], eStats["std"], eStats["min"], eStats["max"], fStats["mean"], fStats["std"], fStats["min"], fStats["max"], meets, len(reports))

@@ -77,3 +77,33 @@ func TestDescriptorsCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestForcesTrainRecipes(t *testing.T) {
+	if _, err := captureStdout(t, func() error { return runForces([]string{"train", "--recipe", "fast"}) }); err == nil || !strings.Contains(err.Error(), "--recipe") {
+		t.Errorf("unknown recipe: error %v, want one naming --recipe", err)
+	}
+	// A few epochs of each recipe: the report must say which recipe ran and
+	// account for its epochs (the robust one trains 4 initialisations).
+	for _, tc := range []struct {
+		recipe        string
+		totalPerEpoch int
+	}{{"lesson", 1}, {"robust", 4}} {
+		out, err := captureStdout(t, func() error {
+			return runForces([]string{"train", "--recipe", tc.recipe, "--epochs", "8", "--seed", "3", "--json"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep trainReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if rep.Recipe != tc.recipe || rep.Seed != 3 || rep.Epochs != 8 || rep.TotalEpochs != 8*tc.totalPerEpoch ||
+			rep.EarlyStop || !strings.Contains(rep.StopReason, "MaxEpochs") || rep.BestEpoch >= 8 || rep.Restart >= tc.totalPerEpoch {
+			t.Errorf("%s: report %+v", tc.recipe, rep)
+		}
+		if !(rep.EnergyMAE > 0) || !(rep.ForceMAE > 0) {
+			t.Errorf("%s: MAEs %g, %g", tc.recipe, rep.EnergyMAE, rep.ForceMAE)
+		}
+	}
+}

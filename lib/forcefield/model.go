@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph code reads like the equations
 )
@@ -42,6 +43,44 @@ func NewModel(nFeatures, nHidden int, rng *rand.Rand) *Model {
 	}
 	m.B2 = float32((2*rng.Float64() - 1) / math.Sqrt(float64(nHidden)))
 	return m
+}
+
+// SpreadBiases re-centres each hidden unit on the training data: unit h's bias
+// is set so that its pre-activation w_h·D + b_h is zero at the (h+½)/H quantile
+// of w_h·D over the structures d. With the lesson's initialisation the sigmoid
+// centres land wherever the random biases put them, often all on the same side
+// of the data; spread this way, every part of the sampled range starts with a
+// unit in its responsive (unsaturated) region. The weights are untouched.
+func (m *Model) SpreadBiases(d [][]float64) {
+	z := make([]float64, len(d))
+	for h := 0; h < m.NHidden; h++ {
+		for i, row := range d {
+			z[i] = 0
+			for f, x := range row {
+				z[i] += x * float64(m.W1[f*m.NHidden+h])
+			}
+		}
+		sort.Float64s(z)
+		q := (float64(h) + 0.5) / float64(m.NHidden) * float64(len(z)-1)
+		lo := int(math.Floor(q))
+		hi := min(lo+1, len(z)-1)
+		m.B1[h] = -float32(z[lo] + (q-float64(lo))*(z[hi]-z[lo]))
+	}
+}
+
+// Hidden returns the hidden-unit activations σ(W₁ᵀ D + b₁) for one
+// (standardised) descriptor: a unit stuck near 0 or 1 over a range of
+// structures contributes neither energy variation nor force there.
+func (m *Model) Hidden(d []float64) []float64 {
+	out := make([]float64, m.NHidden)
+	for h := range out {
+		z := float64(m.B1[h])
+		for f, x := range d {
+			z += x * float64(m.W1[f*m.NHidden+h])
+		}
+		out[h] = 1 / (1 + math.Exp(-z))
+	}
+	return out
 }
 
 // clone returns a deep copy.
