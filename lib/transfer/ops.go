@@ -152,7 +152,11 @@ func globalAveragePool(nd *Op, x *Node) *Node {
 //
 //	y = scale (x - mean) / sqrt(var + epsilon) + bias
 //
-// per channel (axis 1). Training-mode batch statistics are not used: the
+// per channel (axis 1). The opset-7 attribute spatial is ignored: MXNet's
+// exporter wrote spatial=0 for its per-channel batch norms, and the model
+// zoo's ResNets carried that until they were regenerated (onnx/models#294,
+// apache/mxnet#17711); parameters of any other size than the channel count
+// are an error. Training-mode batch statistics are not used: the
 // transfer modes freeze the running mean and variance (they are never
 // trainable, see [Network]) and train at most scale and bias.
 func batchNorm(nd *Op, x, scale, bias, mean, variance *Node) *Node {
@@ -220,9 +224,6 @@ func checkAttrs(nd *Op) error {
 	case "BatchNormalization":
 		if isNot("training_mode", 0) {
 			return bad("training_mode=1 not supported (inference with the running statistics only)")
-		}
-		if isNot("spatial", 1) {
-			return bad("spatial=%d not supported", nd.Attrs["spatial"].Int)
 		}
 		if extraOutputs {
 			return bad("training outputs (running mean/var) not supported")

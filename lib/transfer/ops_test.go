@@ -295,11 +295,13 @@ func TestBatchNormalization(t *testing.T) {
 	ws := &weights{rng, map[string]*Tensor{}}
 	scale, bias := ws.add("gamma", -2, 2, 4), ws.add("beta", -1, 1, 4)
 	mean, variance := ws.add("mean", -1, 1, 4), ws.add("var", 0.1, 3, 4)
-	for _, eps := range []float32{0, 1e-3} {
+	// Default epsilon; MXNet's epsilon 2e-5 with the spatial=0 its exporter wrote
+	// for per-channel parameters (read as per channel).
+	for _, eps := range []float32{0, 2e-5} {
 		a := map[string]*Attribute{}
 		want := hostBatchNorm(x, scale, bias, mean, variance, 1e-5) // ONNX's default epsilon
 		if eps != 0 {
-			a = attrs("epsilon", eps)
+			a = attrs("epsilon", eps, "spatial", int64(0))
 			want = hostBatchNorm(x, scale, bias, mean, variance, float64(eps))
 		}
 		runNodes(t, "BatchNormalization", []*Op{{Name: "bn", OpType: "BatchNormalization",
