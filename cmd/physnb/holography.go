@@ -58,8 +58,11 @@ type holographyReport struct {
 }
 
 func runHolography(args []string) error {
+	if len(args) > 0 && args[0] == "qcd" {
+		return runHolographyQCD(args[1:])
+	}
 	if len(args) == 0 || args[0] != "train" {
-		return fmt.Errorf("usage: physnb holography train [flags] (see physnb holography train -h)")
+		return fmt.Errorf("usage: physnb holography train|qcd [flags] (see physnb holography train -h)")
 	}
 	fs := flag.NewFlagSet("holography train", flag.ContinueOnError)
 	metric := fs.String("metric", "schwarzschild", "true background: schwarzschild or rn")
@@ -233,4 +236,69 @@ func benchHolographyStep(b compute.Backend, quick bool) (bench.Result, error) {
 		return bench.Result{}, err
 	}
 	return bench.Result{Throughput: float64(iters) / secs, Iterations: iters, Seconds: secs}, nil
+}
+
+type holographyQCDReport struct {
+	Epochs        int       `json:"epochs"`
+	PerClass      int       `json:"samples_per_class"`
+	Seed          uint64    `json:"seed"`
+	InitRadius    float64   `json:"initial_radius_gev_inv"`
+	TrainLoss     float64   `json:"train_loss"`
+	TrainAccuracy float64   `json:"train_accuracy"`
+	TestAccuracy  float64   `json:"test_accuracy"`
+	Lambda        float64   `json:"lambda"`
+	Radius        float64   `json:"radius_gev_inv"`
+	H             []float64 `json:"h"`
+	Seconds       float64   `json:"seconds"`
+	Backend       string    `json:"backend"`
+}
+
+// runHolographyQCD trains the holographic QCD network (arXiv:1809.10536) on
+// the lattice chiral-condensate data.
+func runHolographyQCD(args []string) error {
+	fs := flag.NewFlagSet("holography qcd", flag.ContinueOnError)
+	epochs := fs.Int("epochs", 100, "training epochs")
+	perClass := fs.Int("n", 1000, "samples per class")
+	seed := fs.Uint64("seed", 1, "seed for data, initial metric and batches")
+	radius := fs.Float64("radius", 0.8, "initial AdS radius L in GeV⁻¹ (the paper's code: 0.8)")
+	lr := fs.Float64("lr", 0.01, "Adam step")
+	devStart := fs.Float64("dev-start", 0, "anneal the final layer's edge width from this value down to 0.01 (0: fixed 0.01)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg := holography.DefaultQCDConfig()
+	lat, err := holography.LoadQCDLattice()
+	if err != nil {
+		return err
+	}
+	curve, _, err := lat.Fit(3)
+	if err != nil {
+		return err
+	}
+	data, err := holography.GenerateQCD(cfg, curve, *perClass, *seed)
+	if err != nil {
+		return err
+	}
+	trainSet, testSet := data.Split(0.8)
+	tr := holography.DefaultQCDTraining()
+	tr.Epochs, tr.Seed, tr.InitRadius, tr.LearningRate, tr.DevStart = *epochs, *seed, *radius, *lr, *devStart
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, _, err := holography.TrainQCD(b, cfg, tr, trainSet, testSet)
+	if err != nil {
+		return err
+	}
+	rep := holographyQCDReport{Epochs: tr.Epochs, PerClass: *perClass, Seed: *seed, InitRadius: *radius,
+		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
+		Lambda: res.Lambda, Radius: res.Radius, H: res.H, Seconds: time.Since(start).Seconds(), Backend: backend.Describe(b)}
+	if *asJSON {
+		return json.NewEncoder(os.Stdout).Encode(rep)
+	}
+	fmt.Printf("holography qcd: %d epochs, %d per class: loss %.4g, accuracy train %.3f / test %.3f\n", rep.Epochs, rep.PerClass, rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy)
+	fmt.Printf("  λ = %.4g, L = %.4g GeV⁻¹, H per layer %.3g\n  %.1f s on %s\n", rep.Lambda, rep.Radius, rep.H, rep.Seconds, rep.Backend)
+	return nil
 }

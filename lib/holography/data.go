@@ -72,12 +72,17 @@ func Generate(cfg Config, bh *blackhole.Background, perClass int, seed uint64) (
 	for _, p := range neg {
 		d.Phi, d.Pi, d.Label = append(d.Phi, p[0]), append(d.Pi, p[1]), append(d.Label, 1)
 	}
+	d.shuffle(rng)
+	return d, nil
+}
+
+// shuffle puts the samples in random order.
+func (d *Dataset) shuffle(rng *rand.Rand) {
 	rng.Shuffle(d.Len(), func(i, j int) {
 		d.Phi[i], d.Phi[j] = d.Phi[j], d.Phi[i]
 		d.Pi[i], d.Pi[j] = d.Pi[j], d.Pi[i]
 		d.Label[i], d.Label[j] = d.Label[j], d.Label[i]
 	})
-	return d, nil
 }
 
 // MustGenerate is Generate for notebook cells.

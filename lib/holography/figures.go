@@ -37,6 +37,11 @@ func BackgroundFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *plo
 
 // DataFigure is the scatter plot of boundary data, positives and negatives.
 func DataFigure(title string, d *Dataset) *plots.Figure {
+	return classScatter(plots.New(title, "φ at η_UV (dimensionless)", "Π = ∂ηφ at η_UV"), d)
+}
+
+// classScatter adds the negative and the positive samples of d to f.
+func classScatter(f *plots.Figure, d *Dataset) *plots.Figure {
 	var px, py, nx, ny []float64
 	for i := range d.Phi {
 		if d.Label[i] == 0 {
@@ -45,9 +50,7 @@ func DataFigure(title string, d *Dataset) *plots.Figure {
 			nx, ny = append(nx, d.Phi[i]), append(ny, d.Pi[i])
 		}
 	}
-	return plots.New(title, "φ at η_UV (dimensionless)", "Π = ∂ηφ at η_UV").
-		Scatter("negative (|F| ≥ ε)", nx, ny).
-		Scatter("positive (|F| < ε)", px, py)
+	return f.Scatter("negative (|F| ≥ ε)", nx, ny).Scatter("positive (|F| < ε)", px, py)
 }
 
 // LossFigure plots the mean training loss per epoch of one or more runs.
@@ -119,4 +122,16 @@ func RelativeFigure(title string, labels []string, runs []*Result, refs ...*blac
 		}
 	}
 	return f
+}
+
+// QCDDataFigure shows the lattice chiral condensate against the quark mass,
+// the fitted curve, and the positive and negative training points around it.
+func QCDDataFigure(lat *QCDLattice, curve func(float64) float64, d *Dataset) *plots.Figure {
+	f := classScatter(plots.New("Lattice chiral condensate and the training data", "quark mass m_q (GeV)", "condensate ⟨q̄q⟩ (GeV³)"), d)
+	ms := linspace(0, lat.Mass[len(lat.Mass)-1], 101)
+	fit := make([]float64, len(ms))
+	for i, m := range ms {
+		fit[i] = curve(m)
+	}
+	return f.Line("cubic fit", ms, fit).Scatter("lattice", lat.Mass, lat.Cond)
 }
