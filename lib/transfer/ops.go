@@ -73,10 +73,10 @@ func (win window) stride(x *Node) *Node {
 
 // conv is a 2-D ONNX Conv (group 1, square kernel [O, C, k, k]) computed
 // with vision.Conv2D, the im2col convolution of the hand-written CNNs, in
-// channels-last layout. Conv2D has stride 1: a strided convolution keeps
-// every s-th output of the stride-1 one. A 1x1 kernel instead subsamples its
-// input first (the same values, s^2 fewer products); for k > 1 the skipped
-// outputs are wasted work (4x for the stride-2 layers of a ResNet).
+// channels-last layout. Conv2D has stride 1. A strided 1x1 kernel subsamples
+// its input first; a k x k kernel with equal strides s is rewritten as a
+// stride-1 convolution of the space-to-depth image ([spaceToDepthConv]);
+// unequal strides keep every s-th output of the stride-1 convolution.
 func (n *Network) conv(nd *Op, x, w *Node) *Node {
 	wd, xd := w.Shape().Dimensions, x.Shape().Dimensions
 	if w.Rank() != 4 || x.Rank() != 4 || wd[1] != xd[1] {
@@ -91,16 +91,65 @@ func (n *Network) conv(nd *Op, x, w *Node) *Node {
 		panic(fmt.Sprintf("onnx: Conv %q: kernel_shape %dx%d differs from the weights' %dx%d", nd.Name, win.kh, win.kw, wd[2], wd[3]))
 	}
 	x = win.pad(x, 0)
+	strided := win.sh > 1 || win.sw > 1
 	if k == 1 {
-		x = win.stride(x)
+		x, strided = win.stride(x), false
 	}
 	xh := TransposeAllAxes(x, 0, 2, 3, 1) // NCHW -> NHWC
 	kh := TransposeAllAxes(w, 2, 3, 1, 0) // [O, C, k, k] -> [k, k, C, O]
-	y := TransposeAllAxes(vision.Conv2D(xh, kh, 0), 0, 3, 1, 2)
-	if k == 1 {
-		return y
+	if strided && win.sh == win.sw {
+		return TransposeAllAxes(spaceToDepthConv(xh, kh, win.sh), 0, 3, 1, 2)
 	}
-	return win.stride(y)
+	y := TransposeAllAxes(vision.Conv2D(xh, kh, 0), 0, 3, 1, 2)
+	if strided {
+		y = win.stride(y)
+	}
+	return y
+}
+
+// spaceToDepthConv is the stride-s convolution (no padding) of x [B, H, W, C]
+// with kernel [k, k, C, O], as a stride-1 one: with x'[i, j, (a, b, c)] =
+// x[i s + a, j s + b, c] (a, b < s) and the kernel zero-padded to a multiple
+// of s, K'[i', j', (a, b, c)] = K[i' s + a, j' s + b, c],
+//
+//	y[i, j] = sum_{di, dj < k} x[i s + di, j s + dj] K[di, dj]
+//	        = sum_{i', j' < ceil(k/s)} x'[i + i', j + j'] K'[i', j'].
+//
+// It computes exactly the outputs kept, with ceil(k/s)^2 s^2 / k^2 times the
+// multiply-adds (1.78 for k = 3, s = 2; 1.31 for ResNet's 7x7 stem), instead
+// of s^2 = 4 times for keeping every s-th output of the stride-1 convolution.
+func spaceToDepthConv(x, kern *Node, s int) *Node {
+	d, kd := x.Shape().Dimensions, kern.Shape().Dimensions
+	k, c, o := kd[0], kd[2], kd[3]
+	oh, ow := (d[1]-k)/s+1, (d[2]-k)/s+1
+	kq := (k + s - 1) / s
+	hp, wp := s*(oh+kq-1), s*(ow+kq-1) // the rows and columns the outputs read, rounded up to a multiple of s
+	x = fitTo(x, 1, hp)
+	x = fitTo(x, 2, wp)
+	x = Reshape(TransposeAllAxes(Reshape(x, d[0], hp/s, s, wp/s, s, c), 0, 1, 3, 2, 4, 5), d[0], hp/s, wp/s, s*s*c)
+	zero := ScalarZero(kern.Graph(), kern.DType())
+	kern = Pad(kern, zero, compute.PadAxis{End: kq*s - k}, compute.PadAxis{End: kq*s - k}, compute.PadAxis{}, compute.PadAxis{})
+	kern = Reshape(TransposeAllAxes(Reshape(kern, kq, s, kq, s, c, o), 0, 2, 1, 3, 4, 5), kq, kq, s*s*c, o)
+	return vision.Conv2D(x, kern, 0)
+}
+
+// fitTo pads axis of x with zeros at the end, or cuts it, to size n.
+func fitTo(x *Node, axis, n int) *Node {
+	d := x.Shape().Dimensions[axis]
+	switch {
+	case d < n:
+		pads := make([]compute.PadAxis, x.Rank())
+		pads[axis].End = n - d
+		return Pad(x, ScalarZero(x.Graph(), x.DType()), pads...)
+	case d > n:
+		ranges := make([]SliceAxisSpec, x.Rank())
+		for i := range ranges {
+			ranges[i] = AxisRange()
+		}
+		ranges[axis] = AxisRange(0, n)
+		return Slice(x, ranges...)
+	}
+	return x
 }
 
 // maxPool is ONNX MaxPool (floor mode): non-overlapping windows without

@@ -38,9 +38,14 @@ func (x *img) padded(n, c, i, j int, p pads, outside float64) float64 {
 	return x.at(n, c, i, j)
 }
 
-// hostConv: y[n,o,i,j] = bias[o] + sum_{c,di,dj} w[o,c,di,dj] xpad[n,c,i*s+di,j*s+dj].
-func hostConv(x *img, w []float64, o, k, s int, p pads, bias []float64) *img {
-	oh, ow := (x.h+p[0]+p[2]-k)/s+1, (x.w+p[1]+p[3]-k)/s+1
+// hostConv: y[n,o,i,j] = bias[o] + sum_{c,di,dj} w[o,c,di,dj] xpad[n,c,i*sh+di,j*sw+dj],
+// with sw = s and sh = s unless strides gives them.
+func hostConv(x *img, w []float64, o, k, s int, p pads, bias []float64, strides ...int) *img {
+	sh, sw := s, s
+	if len(strides) == 2 {
+		sh, sw = strides[0], strides[1]
+	}
+	oh, ow := (x.h+p[0]+p[2]-k)/sh+1, (x.w+p[1]+p[3]-k)/sw+1
 	y := newImg(x.b, o, oh, ow)
 	for n := 0; n < x.b; n++ {
 		for f := 0; f < o; f++ {
@@ -53,7 +58,7 @@ func hostConv(x *img, w []float64, o, k, s int, p pads, bias []float64) *img {
 					for c := 0; c < x.c; c++ {
 						for di := 0; di < k; di++ {
 							for dj := 0; dj < k; dj++ {
-								sum += w[((f*x.c+c)*k+di)*k+dj] * x.padded(n, c, i*s+di, j*s+dj, p, 0)
+								sum += w[((f*x.c+c)*k+di)*k+dj] * x.padded(n, c, i*sh+di, j*sw+dj, p, 0)
 							}
 						}
 					}
@@ -241,6 +246,7 @@ func TestConvStridesAndPads(t *testing.T) {
 		{"3x3 asymmetric pads", 2, 5, 5, 2, 3, 1, pads{0, 1, 2, 0}, "", true, 5, 4},
 		{"3x3 stride 3 no pad", 1, 9, 10, 2, 3, 3, pads{}, "", true, 3, 3},
 		{"SAME_UPPER 4x4 stride 2", 2, 7, 6, 2, 4, 2, pads{1, 1, 2, 1}, "SAME_UPPER", false, 4, 3},
+		{"3x3 strides 2, 1 (unequal)", 2, 7, 6, 3, 3, -2, pads{1, 1, 1, 1}, "", true, 4, 6},
 	}
 	for _, tc := range cases {
 		x, xf := randomImage(rng, 2, tc.c, tc.h, tc.w)
@@ -252,13 +258,17 @@ func TestConvStridesAndPads(t *testing.T) {
 			b = ws.add("B", -1, 1, int64(tc.o))
 			inputs = append(inputs, "B")
 		}
-		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(tc.s), int64(tc.s)})
+		sh, sw := tc.s, tc.s
+		if tc.s < 0 { // strides -s, 1
+			sh, sw = -tc.s, 1
+		}
+		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(sh), int64(sw)})
 		if tc.autoPad != "" {
 			a["auto_pad"] = &Attribute{Name: "auto_pad", String: tc.autoPad}
 		} else {
 			a["pads"] = &Attribute{Name: "pads", Ints: []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])}}
 		}
-		want := hostConv(x, w, tc.o, tc.k, tc.s, tc.p, b)
+		want := hostConv(x, w, tc.o, tc.k, sh, tc.p, b, sh, sw)
 		if want.h != tc.wantOH || want.w != tc.OW {
 			t.Fatalf("%s: host output %dx%d, ONNX's formula gives %dx%d", tc.name, want.h, want.w, tc.wantOH, tc.OW)
 		}
