@@ -161,6 +161,7 @@ type trainReport struct {
 	StopReason  string  `json:"stop_reason"`
 	Restart     int     `json:"restart"`
 	Decays      int     `json:"lr_decays"`
+	LongestRise int     `json:"longest_rise"` // most consecutive epochs not below the previous one (the lesson's rule counts these)
 	Seconds     float64 `json:"seconds"`
 	MeetsTarget bool    `json:"meets_target"`
 }
@@ -234,7 +235,7 @@ func forcesTrain(args []string, manySeeds bool) error {
 		reports = append(reports, trainReport{Descriptor: *descriptor, Recipe: *recipeName, Seed: cfg.Seed,
 			EnergyMAE: m.EnergyMAE, ForceMAE: m.ForceMAE, ForceMAEAll: m.ForceMAEAll,
 			Epochs: res.Epochs, TotalEpochs: res.TotalEpochs, BestEpoch: res.BestEpoch, EarlyStop: res.EarlyStop, StopReason: res.StopReason,
-			Restart: res.Restart, Decays: len(res.Decays), Seconds: res.Seconds,
+			Restart: res.Restart, Decays: len(res.Decays), LongestRise: forcefield.LongestRise(res.ValidLoss), Seconds: res.Seconds,
 			MeetsTarget: m.EnergyMAE <= targetEnergyMAE && m.ForceMAE <= targetForceMAE})
 	}
 	if !manySeeds {
