@@ -251,28 +251,16 @@ func Train(b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
 	for k := 1; k < cfg.Restarts; k++ {
 		runs = append(runs, newTrajectory(p, cfg, rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15+uint64(k)))))
 	}
-	kept := 0
-	res := &Result{Scaler: p.scaler, TrainIdx: p.trainIdx, ValidIdx: p.validIdx}
-	for k, r := range runs {
-		r.progress = cfg.Progress
-		if err := tr.advance(r, cfg.MaxEpochs); err != nil {
-			return nil, err
-		}
-		res.RunLoss = append(res.RunLoss, r.best)
-		if r.best < runs[kept].best {
-			kept = k
-		}
+	kept, err := tr.trainAll(runs)
+	if err != nil {
+		return nil, err
 	}
-	r := runs[kept]
+	res := runs[kept].result(cfg)
 	res.Seconds = time.Since(start).Seconds()
+	res.Scaler, res.TrainIdx, res.ValidIdx, res.Restart = p.scaler, p.trainIdx, p.validIdx, kept
 	for _, x := range runs {
+		res.RunLoss = append(res.RunLoss, x.best)
 		res.TotalEpochs += len(x.validLoss)
-	}
-	res.Model, res.BestEpoch, res.Restart, res.Decays = r.bestModel, r.bestEpoch, kept, r.decays
-	res.Epochs, res.TrainLoss, res.EpochLoss, res.ValidLoss, res.LearningRate = len(r.validLoss), r.trainLoss, r.epochLoss, r.validLoss, r.lrs
-	res.EarlyStop, res.StopReason = r.stopped, r.reason
-	if !r.stopped {
-		res.StopReason = fmt.Sprintf("reached MaxEpochs=%d", cfg.MaxEpochs)
 	}
 	pred, err := Predict(b, res.Model, p.scaled)
 	if err != nil {
@@ -281,6 +269,32 @@ func Train(b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
 	res.Prediction = pred
 	res.Metrics = Evaluate(ds, pred)
 	return res, nil
+}
+
+// trainAll trains every initialisation to the end of its schedule and returns
+// the index of the one with the lowest validation loss.
+func (tr *trainer) trainAll(runs []*trajectory) (kept int, err error) {
+	for k, r := range runs {
+		r.progress = tr.cfg.Progress
+		if err := tr.advance(r, tr.cfg.MaxEpochs); err != nil {
+			return 0, err
+		}
+		if r.best < runs[kept].best {
+			kept = k
+		}
+	}
+	return kept, nil
+}
+
+// result reports a finished trajectory: its best model and its history.
+func (r *trajectory) result(cfg Config) *Result {
+	res := &Result{Model: r.bestModel, BestEpoch: r.bestEpoch, Decays: r.decays, Epochs: len(r.validLoss),
+		TrainLoss: r.trainLoss, EpochLoss: r.epochLoss, ValidLoss: r.validLoss, LearningRate: r.lrs,
+		EarlyStop: r.stopped, StopReason: r.reason}
+	if !r.stopped {
+		res.StopReason = fmt.Sprintf("reached MaxEpochs=%d", cfg.MaxEpochs)
+	}
+	return res
 }
 
 // trainer holds the compiled epoch graph and its fixed inputs.
@@ -380,6 +394,13 @@ func (tr *trainer) epoch(r *trajectory) error {
 // afterEpoch keeps the best model and applies the decay and stopping rules to
 // the epoch just recorded.
 func (c Config) afterEpoch(r *trajectory) {
+	r.track()
+	c.applyRules(r)
+}
+
+// track updates the kept model and the counters the rules read after the
+// epoch just recorded.
+func (r *trajectory) track() {
 	e := len(r.validLoss) - 1
 	v := r.validLoss[e]
 	if v < r.best {
@@ -402,6 +423,11 @@ func (c Config) afterEpoch(r *trajectory) {
 		r.worse = 0
 	}
 	r.previous = v
+}
+
+// applyRules ends training or lowers the step as the recipe says.
+func (c Config) applyRules(r *trajectory) {
+	e := len(r.validLoss) - 1
 	switch {
 	case c.Stop == StopWorseThanPrevious && r.worse > c.Patience:
 		r.stopped, r.reason = true, fmt.Sprintf("validation loss not below the previous epoch's %d times in a row", r.worse)
