@@ -42,7 +42,7 @@ func nrgMNIST(args []string) error {
 	hidden := fs.Int("hidden", def.Block.Hidden, "hidden units of each coupling network")
 	nTrain := fs.Int("train-images", 0, "use only the first N training images (0: all 60000)")
 	nTest := fs.Int("test-images", 2000, "test images for bits/dim (0: all 10000)")
-	dir := fs.String("mnist-dir", "", "folder with the MNIST idx files (default: the data store, else the GoMNIST Go module)")
+	dir := fs.String("mnist-dir", "", "folder with the MNIST idx files (default: the GoMNIST Go module, else the data store)")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	quick := fs.Bool("quick", false, "a short run (30 steps, batch 32, 2000 training and 256 test images) for tests")
 	asJSON := fs.Bool("json", false, "print one JSON object")

