@@ -239,18 +239,21 @@ func benchHolographyStep(b compute.Backend, quick bool) (bench.Result, error) {
 }
 
 type holographyQCDReport struct {
-	Epochs        int       `json:"epochs"`
-	PerClass      int       `json:"samples_per_class"`
-	Seed          uint64    `json:"seed"`
-	InitRadius    float64   `json:"initial_radius_gev_inv"`
-	TrainLoss     float64   `json:"train_loss"`
-	TrainAccuracy float64   `json:"train_accuracy"`
-	TestAccuracy  float64   `json:"test_accuracy"`
-	Lambda        float64   `json:"lambda"`
-	Radius        float64   `json:"radius_gev_inv"`
-	H             []float64 `json:"h"`
-	Seconds       float64   `json:"seconds"`
-	Backend       string    `json:"backend"`
+	Epochs     int     `json:"epochs"`
+	PerClass   int     `json:"samples_per_class"`
+	Seed       uint64  `json:"seed"`
+	InitRadius float64 `json:"initial_radius_gev_inv"`
+	Search     int     `json:"search_trials"`
+	// SearchAccuracy is the training accuracy of the searched start (-1 without search).
+	SearchAccuracy float64   `json:"search_train_accuracy"`
+	TrainLoss      float64   `json:"train_loss"`
+	TrainAccuracy  float64   `json:"train_accuracy"`
+	TestAccuracy   float64   `json:"test_accuracy"`
+	Lambda         float64   `json:"lambda"`
+	Radius         float64   `json:"radius_gev_inv"`
+	H              []float64 `json:"h"`
+	Seconds        float64   `json:"seconds"`
+	Backend        string    `json:"backend"`
 }
 
 // runHolographyQCD trains the holographic QCD network (arXiv:1809.10536) on
@@ -262,6 +265,7 @@ func runHolographyQCD(args []string) error {
 	seed := fs.Uint64("seed", 1, "seed for data, initial metric and batches")
 	radius := fs.Float64("radius", 0.8, "initial AdS radius L in GeV⁻¹ (the paper's code: 0.8)")
 	lr := fs.Float64("lr", 0.01, "Adam step")
+	search := fs.Int("search", 0, "random smooth metrics to try for the start (SearchQCDStart; 0: the paper's start H ≈ 4)")
 	devStart := fs.Float64("dev-start", 0, "anneal the final layer's edge width from this value down to 0.01 (0: fixed 0.01)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
@@ -288,11 +292,19 @@ func runHolographyQCD(args []string) error {
 		return err
 	}
 	start := time.Now()
+	searched := -1.0
+	if *search > 0 {
+		st, err := holography.SearchQCDStart(cfg, trainSet, *search, *seed)
+		if err != nil {
+			return err
+		}
+		tr.StartH, tr.InitRadius, tr.InitLambda, searched = st.H, st.Radius, st.Lambda, st.Accuracy
+	}
 	res, _, err := holography.TrainQCD(b, cfg, tr, trainSet, testSet)
 	if err != nil {
 		return err
 	}
-	rep := holographyQCDReport{Epochs: tr.Epochs, PerClass: *perClass, Seed: *seed, InitRadius: *radius,
+	rep := holographyQCDReport{Epochs: tr.Epochs, PerClass: *perClass, Seed: *seed, InitRadius: tr.InitRadius, Search: *search, SearchAccuracy: searched,
 		TrainLoss: res.EpochLoss[len(res.EpochLoss)-1], TrainAccuracy: res.TrainAccuracy, TestAccuracy: res.TestAccuracy,
 		Lambda: res.Lambda, Radius: res.Radius, H: res.H, Seconds: time.Since(start).Seconds(), Backend: backend.Describe(b)}
 	if *asJSON {

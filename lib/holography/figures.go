@@ -135,3 +135,20 @@ func QCDDataFigure(lat *QCDLattice, curve func(float64) float64, d *Dataset) *pl
 	}
 	return f.Line("cubic fit", ms, fit).Scatter("lattice", lat.Mass, lat.Cond)
 }
+
+// QCDMetricFigure plots learned QCD metrics H(η) per layer (labels[i] names
+// runs[i]) against the AdS₅ value H = 4.
+func QCDMetricFigure(labels []string, runs []*QCDResult) *plots.Figure {
+	f := plots.New("Emergent metric from the lattice condensate", "η (units of the AdS radius)", "H(η) per layer")
+	for i, r := range runs {
+		f.Line(labels[i], r.Etas, r.H)
+	}
+	if len(runs) > 0 {
+		ads := make([]float64, len(runs[0].Etas))
+		for i := range ads {
+			ads[i] = QCDDim
+		}
+		f.Dashed("pure AdS₅, H = 4", runs[0].Etas, ads)
+	}
+	return f
+}

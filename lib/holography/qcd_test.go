@@ -111,3 +111,28 @@ func TestQCDLatticeFit(t *testing.T) {
 		}
 	}
 }
+
+// The searched start must classify its data as well as it reports, its
+// metric must be AdS at the boundary end of the family (H → 4 as x → 0),
+// and bad input is refused.
+func TestSearchQCDStart(t *testing.T) {
+	cfg := DefaultQCDConfig()
+	curve := func(m float64) float64 { return 8 * m }
+	d, err := GenerateQCD(cfg, curve, 100, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := SearchQCDStart(cfg, d, 400, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := qcdAccuracy(cfg, st.H, st.Radius, st.Lambda, d); got != st.Accuracy || got < 0.5 {
+		t.Errorf("reported accuracy %g, recomputed %g (want equal and ≥ 0.5)", st.Accuracy, got)
+	}
+	if len(st.H) != cfg.Layers || math.Abs(st.H[0]-QCDDim) > 0.2*math.Abs(st.H[len(st.H)-1]-QCDDim)+1e-9 {
+		t.Errorf("searched H %v should start near 4 and bend away from it toward the horizon", st.H)
+	}
+	if _, err := SearchQCDStart(cfg, d, 1, 1); err == nil || !strings.Contains(err.Error(), "trials") {
+		t.Errorf("one trial: %v", err)
+	}
+}
