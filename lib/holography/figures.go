@@ -101,7 +101,7 @@ func ChargeEffectFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *p
 // RelativeFigure plots learned metrics as H/H_Schwarzschild - 1 in per cent,
 // with the same quantity for reference backgrounds dashed: on this scale the
 // 0.3-2.3% effect of the charge is visible, which it is not on a plot of H.
-// labels[i] names runs[i].
+// labels[i] names runs[i]; runs with equal labels are drawn as one family.
 func RelativeFigure(title string, labels []string, runs []*Result, refs ...*blackhole.Background) *plots.Figure {
 	f := plots.New(title, "η (units of z_h)", "H / H_Schwarzschild - 1 (%)")
 	rel := func(etas, h []float64) []float64 {
@@ -112,14 +112,25 @@ func RelativeFigure(title string, labels []string, runs []*Result, refs ...*blac
 		}
 		return out
 	}
+	// Runs that share a label (repeats on other data sets) form one family:
+	// one colour, one legend entry, in order of first appearance.
+	var order []string
+	family := map[string][][]float64{}
 	for i, r := range runs {
-		f.Line(labels[i], r.Etas, rel(r.Etas, r.H))
-	}
-	if len(runs) > 0 {
-		etas := runs[0].Etas
-		for _, bh := range refs {
-			f.Dashed(fmt.Sprintf("exact, Q = %g", bh.Q), etas, rel(etas, bh.H(etas)))
+		if _, seen := family[labels[i]]; !seen {
+			order = append(order, labels[i])
 		}
+		family[labels[i]] = append(family[labels[i]], rel(r.Etas, r.H))
+	}
+	if len(runs) == 0 {
+		return f
+	}
+	etas := runs[0].Etas
+	for _, name := range order {
+		f.Lines(name, etas, family[name])
+	}
+	for _, bh := range refs {
+		f.Dashed(fmt.Sprintf("exact, Q = %g", bh.Q), etas, rel(etas, bh.H(etas)))
 	}
 	return f
 }

@@ -154,6 +154,29 @@ func (f *Figure) Line(name string, xs, ys []float64) *Figure {
 	return f.line(name, xs, ys, nil)
 }
 
+// Lines adds several curves of one kind, such as repeated runs with
+// different seeds, in one colour with one legend entry: ten near-identical
+// curves read better as one family than as ten legend lines.
+func (f *Figure) Lines(name string, xs []float64, yss [][]float64) *Figure {
+	c := f.color()
+	for i, ys := range yss {
+		pts, ok := f.xy(name, xs, ys)
+		if !ok {
+			return f
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return f.fail("series %q: %v", name, err)
+		}
+		l.Color, l.Width = c, vg.Points(1.4)
+		f.p.Add(l)
+		if i == 0 {
+			f.addLegend(name, l)
+		}
+	}
+	return f
+}
+
 // Dashed adds a dashed line, for references (exact solutions, bounds).
 func (f *Figure) Dashed(name string, xs, ys []float64) *Figure {
 	return f.line(name, xs, ys, []vg.Length{vg.Points(5), vg.Points(3)})

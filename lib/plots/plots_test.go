@@ -90,3 +90,21 @@ func TestHeatmapGridRow(t *testing.T) {
 		t.Fatal("a row must be wider than one figure")
 	}
 }
+
+// Lines draws a family of curves with one legend entry and one colour.
+func TestLinesFamilyHasOneLegendEntry(t *testing.T) {
+	xs := []float64{0, 1, 2}
+	f := New("runs", "x", "y").Lines("repeats", xs, [][]float64{{0, 1, 2}, {0, 1.1, 2.1}, {0, 0.9, 1.9}}).
+		Line("other", xs, []float64{2, 1, 0})
+	if f.next != 2 {
+		t.Errorf("%d colours used, want 2", f.next)
+	}
+	svg, err := f.SVG()
+	if err != nil || strings.Count(svg, "repeats") != 1 {
+		t.Errorf("legend text 'repeats' appears %d times (err %v)", strings.Count(svg, "repeats"), err)
+	}
+	bad := New("runs", "x", "y").Lines("repeats", xs, [][]float64{{0, 1, 2}, {0, 1}})
+	if _, err := bad.SVG(); err == nil {
+		t.Error("a family member of the wrong length must be an error")
+	}
+}
