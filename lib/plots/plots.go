@@ -160,18 +160,12 @@ func (f *Figure) Line(name string, xs, ys []float64) *Figure {
 func (f *Figure) Lines(name string, xs []float64, yss [][]float64) *Figure {
 	c := f.color()
 	for i, ys := range yss {
-		pts, ok := f.xy(name, xs, ys)
-		if !ok {
-			return f
-		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
-			return f.fail("series %q: %v", name, err)
-		}
-		l.Color, l.Width = c, vg.Points(1.4)
-		f.p.Add(l)
+		legend := ""
 		if i == 0 {
-			f.addLegend(name, l)
+			legend = name
+		}
+		if !f.addLine(name, legend, xs, ys, c, vg.Points(1.4), nil) {
+			break
 		}
 	}
 	return f
@@ -183,20 +177,26 @@ func (f *Figure) Dashed(name string, xs, ys []float64) *Figure {
 }
 
 func (f *Figure) line(name string, xs, ys []float64, dashes []vg.Length) *Figure {
+	f.addLine(name, name, xs, ys, f.color(), vg.Points(1.8), dashes)
+	return f
+}
+
+// addLine draws one series (named name in error messages) with the legend
+// entry legend ("" for none); it reports false after recording an error.
+func (f *Figure) addLine(name, legend string, xs, ys []float64, c color.Color, width vg.Length, dashes []vg.Length) bool {
 	pts, ok := f.xy(name, xs, ys)
 	if !ok {
-		return f
+		return false
 	}
 	l, err := plotter.NewLine(pts)
 	if err != nil {
-		return f.fail("series %q: %v", name, err)
+		f.fail("series %q: %v", name, err)
+		return false
 	}
-	l.Color = f.color()
-	l.Width = vg.Points(1.8)
-	l.Dashes = dashes
+	l.Color, l.Width, l.Dashes = c, width, dashes
 	f.p.Add(l)
-	f.addLegend(name, l)
-	return f
+	f.addLegend(legend, l)
+	return true
 }
 
 // Scatter adds points.
