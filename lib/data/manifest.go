@@ -8,6 +8,9 @@ const (
 	CIFAR10SampleMeta  = "cifar10-sample/batches.meta.txt"
 	CIFAR10Archive     = "cifar10/cifar-10-binary.tar.gz"
 	MNIST8Model        = "weights/mnist-8/mnist-8.onnx"
+	MobileNetV1        = "weights/mobilenet-tflite/mobilenet_v1_0.25_128_quant.tflite"
+	MobileNetV2        = "weights/mobilenet-tflite/mobilenet_v2_1.0_224_quant.tflite"
+	ImageNetLabels     = "weights/mobilenet-tflite/imagenet_labels.txt"
 	QCDCondensate      = "holography/qcd-chiral-condensate.csv"
 )
 
@@ -149,17 +152,17 @@ var Manifest = []Entry{
 		License: "Apache-2.0", Citation: coralCite,
 	},
 	{
-		Name: "weights/mobilenet-tflite/imagenet_labels.txt", URL: coral + "imagenet_labels.txt", Size: 21686,
+		Name: ImageNetLabels, URL: coral + "imagenet_labels.txt", Size: 21686,
 		SHA256:  "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
 		License: "Apache-2.0", Citation: coralCite,
 	},
 	{
-		Name: "weights/mobilenet-tflite/mobilenet_v1_0.25_128_quant.tflite", URL: coral + "mobilenet_v1_0.25_128_quant.tflite", Size: 525598,
+		Name: MobileNetV1, URL: coral + "mobilenet_v1_0.25_128_quant.tflite", Size: 525598,
 		SHA256:  "cb273c23ee76374b05b9583177e28aa19744858a7679c56a250e83d0333da785",
 		License: "Apache-2.0", Citation: coralCite,
 	},
 	{
-		Name: "weights/mobilenet-tflite/mobilenet_v2_1.0_224_quant.tflite", URL: coral + "mobilenet_v2_1.0_224_quant.tflite", Size: 3610798,
+		Name: MobileNetV2, URL: coral + "mobilenet_v2_1.0_224_quant.tflite", Size: 3610798,
 		SHA256:  "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776",
 		License: "Apache-2.0", Citation: coralCite,
 	},

@@ -14,8 +14,8 @@ import (
 )
 
 // Supported lists the ONNX operators [Network] can rebuild.
-var Supported = []string{"Conv", "BatchNormalization", "Relu", "MaxPool", "GlobalAveragePool", "Add", "Flatten", "Reshape",
-	"MatMul", "Gemm", "Identity", "Dropout"}
+var Supported = []string{"Conv", "BatchNormalization", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool", "Add",
+	"Flatten", "Reshape", "Transpose", "MatMul", "Gemm", "Softmax", "Identity", "Dropout"}
 
 // Network is an ONNX graph rebuilt from GoMLX ops, its float initializers
 // held as variables of a model scope (so they can be trained, frozen or saved
@@ -182,8 +182,28 @@ func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
 		return broadcastAdd(in(0), in(1))
 	case "Relu":
 		return vision.Relu(in(0))
+	case "Clip":
+		return clip(nd, in(0))
 	case "MaxPool":
 		return maxPool(nd, in(0))
+	case "AveragePool":
+		return averagePool(nd, in(0))
+	case "Softmax":
+		axis := -1
+		if at := nd.Attrs["axis"]; at != nil {
+			axis = int(at.Int)
+		}
+		return Softmax(in(0), axis)
+	case "Transpose":
+		perm := ints(nd.Attrs["perm"])
+		if len(perm) != in(0).Rank() {
+			panic(fmt.Sprintf("onnx: Transpose %q: perm %v for a rank-%d value", nd.Name, perm, in(0).Rank()))
+		}
+		p := make([]int, len(perm))
+		for i, v := range perm {
+			p[i] = int(v)
+		}
+		return TransposeAllAxes(in(0), p...)
 	case "GlobalAveragePool":
 		return globalAveragePool(nd, in(0))
 	case "Reshape":

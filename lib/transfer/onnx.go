@@ -100,6 +100,11 @@ type Model struct {
 	Initializers map[string]*Tensor
 	Inputs       []ValueInfo // graph inputs that are not initializers
 	Outputs      []ValueInfo
+	// InputMean and InputStd are the per-channel standardisation
+	// (x - mean)/std of pixels x in [0, 1] the network was trained with,
+	// when the file records it (a quantized TFLite input does); nil for
+	// ONNX files, which do not say.
+	InputMean, InputStd []float32
 }
 
 // ReadONNX reads and decodes an ONNX model file.

@@ -71,14 +71,18 @@ func (win window) stride(x *Node) *Node {
 	return Slice(x, AxisRange(), AxisRange(), AxisRange().Stride(win.sh), AxisRange().Stride(win.sw))
 }
 
-// conv is a 2-D ONNX Conv (group 1, square kernel [O, C, k, k]) computed
+// conv is a 2-D ONNX Conv (square kernel [O, C, k, k]) computed
 // with vision.Conv2D, the im2col convolution of the hand-written CNNs, in
 // channels-last layout. Conv2D has stride 1. A strided 1x1 kernel subsamples
 // its input first; a k x k kernel with equal strides s is rewritten as a
 // stride-1 convolution of the space-to-depth image ([spaceToDepthConv]);
-// unequal strides keep every s-th output of the stride-1 convolution.
+// unequal strides keep every s-th output of the stride-1 convolution. A
+// grouped convolution must be depthwise ([depthwiseConv]).
 func (n *Network) conv(nd *Op, x, w *Node) *Node {
 	wd, xd := w.Shape().Dimensions, x.Shape().Dimensions
+	if g := nd.Attrs["group"]; g != nil && g.Int != 1 {
+		return depthwiseConv(nd, x, w, int(g.Int))
+	}
 	if w.Rank() != 4 || x.Rank() != 4 || wd[1] != xd[1] {
 		panic(fmt.Sprintf("onnx: Conv %q: want x [B, C, H, W] and a kernel [O, C, kh, kw], got %s and %s", nd.Name, x.Shape(), w.Shape()))
 	}
@@ -241,7 +245,7 @@ func checkAttrs(nd *Op) error {
 	isNot := func(attr string, want int64) bool { a := nd.Attrs[attr]; return a != nil && a.Int != want }
 	extraOutputs := len(nd.Outputs) > 1 && slices.ContainsFunc(nd.Outputs[1:], func(o string) bool { return o != "" })
 	switch nd.OpType {
-	case "Conv", "MaxPool":
+	case "Conv", "MaxPool", "AveragePool":
 		if s := ints(nd.Attrs["strides"], 1, 1); len(s) != 2 || s[0] < 1 || s[1] < 1 {
 			return bad("strides %v, want two positive values", s)
 		}
@@ -257,8 +261,22 @@ func checkAttrs(nd *Op) error {
 	}
 	switch nd.OpType {
 	case "Conv":
-		if isNot("group", 1) {
-			return bad("group=%d not supported (only 1)", nd.Attrs["group"].Int)
+		if g := nd.Attrs["group"]; g != nil && g.Int < 1 {
+			return bad("group=%d", g.Int)
+		}
+	case "Clip":
+		if len(nd.Inputs) > 1 {
+			return bad("min and max as inputs (opset 11) not supported, only as attributes")
+		}
+	case "AveragePool":
+		if k := ints(nd.Attrs["kernel_shape"]); len(k) != 2 {
+			return bad("kernel_shape %v: only 2-D pooling is supported", k)
+		}
+		if isNot("ceil_mode", 0) {
+			return bad("ceil_mode not supported")
+		}
+		if p := ints(nd.Attrs["pads"], 0, 0, 0, 0); slices.Max(p) > 0 || (autoPadOf(nd) != "NOTSET" && autoPadOf(nd) != "VALID") {
+			return bad("padding not supported (only VALID average pooling)")
 		}
 	case "MaxPool":
 		if k := ints(nd.Attrs["kernel_shape"]); len(k) != 2 {
