@@ -223,8 +223,10 @@ func sumSeconds(h *classify.History) float64 {
 
 func visionTransfer(args []string) error {
 	fs := flag.NewFlagSet("vision transfer", flag.ContinueOnError)
-	model := fs.String("model", "", "pretrained ONNX network, e.g. the model zoo's resnet18-v1-7.onnx (default: mnist-8 from the data folder)")
-	target := fs.String("target", "", "digits (scikit-learn 8x8, resized to 28x28), fashion (Fashion-MNIST) or cifar10 (default: digits, or cifar10 with --model)")
+	model := fs.String("model", "", "pretrained ONNX or TFLite network, e.g. the model zoo's resnet18-v1-7.onnx, or mobilenet-v1/mobilenet-v2 "+
+		"(ImageNet MobileNets from the data folder) (default: mnist-8 from the data folder)")
+	target := fs.String("target", "", "digits (scikit-learn 8x8, resized to 28x28), fashion (Fashion-MNIST), cifar10, or cifar10-sample "+
+		"(the 200 CIFAR-10 images of the data folder) (default: digits, or cifar10 with --model)")
 	fs.StringVar(target, "dataset", "", "same as --target")
 	features := fs.String("features", "", "network value the new head reads (default: mnist-8's second pooling, or the input of the model's final dense layer)")
 	size := fs.Int("size", 0, "resize images to SIZE x SIZE first (0: keep; the lesson uses 224 for ResNet-18)")
@@ -232,6 +234,7 @@ func visionTransfer(args []string) error {
 	epochs := fs.Int("epochs", 20, "training epochs per mode")
 	batch := fs.Int("batch", 32, "batch size")
 	testLimit := fs.Int("test-limit", 0, "test images (0: the held-out half of digits, or the whole test set)")
+	fineTuneLR := fs.Float64("fine-tune-lr", 0, "Adam learning rate for fine-tuning (0: 1e-3 as for the head; 1e-4 suits the MobileNets)")
 	seed := fs.Uint64("seed", 1, "seed")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
@@ -245,7 +248,7 @@ func visionTransfer(args []string) error {
 		return err
 	}
 	e := transfer.Experiment{Target: *target, Model: *model, Features: *features, InputSize: *size, Labels: *labels,
-		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, Seed: *seed,
+		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, FineTuneLearningRate: *fineTuneLR, Seed: *seed,
 		OnEpoch: func(m transfer.Mode, s classify.EpochStats) {
 			fmt.Fprintf(os.Stderr, "%s epoch %d: train acc %.3f, test acc %.4f (%.0f images/s)\n", m, s.Epoch, s.TrainAcc, s.TestAcc, s.ImagesPerSecond)
 		}}

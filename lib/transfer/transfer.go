@@ -302,16 +302,23 @@ type Result struct {
 
 // Compare trains the three [Modes] with the same labelled budget, head and
 // training settings, and evaluates each on test; onEpoch (optional) sees
-// every epoch of every mode. The frozen feature extractor computes its
+// every epoch of every mode. fineTuneLR, when positive, replaces
+// cfg.LearningRate for fine-tuning: a network without batch normalisation
+// (the MobileNets, whose normalisation is folded into the convolutions)
+// loses its pretrained features under Adam steps of 1e-3, the usual step
+// for a new head. The frozen feature extractor computes its
 // features once ([Network.FeatureData]) and trains the head on them: the
 // same model and the same training as running the frozen network every
 // epoch, at the cost of one pass instead of one per epoch (unless cfg
 // augments the images, which changes the features every epoch).
-func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, seed int64,
+func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, fineTuneLR float64, seed int64,
 	onEpoch func(Mode, classify.EpochStats)) ([]Result, error) {
 	var out []Result
 	for _, mode := range Modes {
 		c := cfg
+		if mode == FineTune && fineTuneLR > 0 {
+			c.LearningRate = fineTuneLR
+		}
 		if onEpoch != nil {
 			c.OnEpoch = func(s classify.EpochStats) { onEpoch(mode, s) }
 		}
