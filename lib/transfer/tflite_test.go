@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
 )
 
@@ -352,5 +353,51 @@ func TestReadTFLiteErrors(t *testing.T) {
 	tm.Ops[3].Code = 2 // CONCATENATION
 	if _, err := tm.convert(); err == nil || !strings.Contains(err.Error(), "builtin code 2") {
 		t.Errorf("unsupported operator: error %v", err)
+	}
+}
+
+// TestMobileNetFeaturesOnCIFAR trains a new head on the frozen ImageNet
+// features of 100 real CIFAR-10 images and tests it on the other 100: the
+// pretrained features must carry the classes (well above the 10% of
+// guessing; with 100 test images, 25% or more happens by chance with
+// probability below 1e-4).
+func TestMobileNetFeaturesOnCIFAR(t *testing.T) {
+	if _, err := data.Path(data.CIFAR10SampleBatch); err != nil {
+		t.Skip(err)
+	}
+	net, err := LoadNetwork(MobileNetV1)
+	if err != nil {
+		t.Skip(err)
+	}
+	e := Experiment{Target: CIFAR10Sample, Model: MobileNetV1, Labels: 100}
+	h, err := e.head(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Features != "MobilenetV1/Logits/AvgPool_1a/AvgPool" || h.InputSize != 128 {
+		t.Fatalf("head reads %q at size %d, want MobileNet's pooled features at 128", h.Features, h.InputSize)
+	}
+	out := &Outcome{}
+	if err := e.load(backend.Must(), net, out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Train.Len() != 100 || out.Test.Len() != 100 {
+		t.Fatalf("%d training and %d test images, want 100 and 100", out.Train.Len(), out.Test.Len())
+	}
+	b := backend.Must()
+	if h.Mean, h.Std, err = net.FeatureStats(b, out.Train, h); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Mean) != 256 {
+		t.Fatalf("%d features, want 256", len(h.Mean))
+	}
+	hist, err := net.fitOnFeatures(b, h, out.Train, out.Test, classify.Config{Epochs: 20, BatchSize: 32, LearningRate: 1e-3, Seed: 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := hist.Last().TestAcc
+	t.Logf("frozen MobileNet v1 features, new head, 100 labels: test accuracy %.2f", acc)
+	if acc < 0.25 {
+		t.Errorf("test accuracy %.2f on frozen ImageNet features, want >= 0.25", acc)
 	}
 }
