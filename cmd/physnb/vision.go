@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -235,10 +236,20 @@ func visionTransfer(args []string) error {
 	batch := fs.Int("batch", 32, "batch size")
 	testLimit := fs.Int("test-limit", 0, "test images (0: the held-out half of digits, or the whole test set)")
 	fineTuneLR := fs.Float64("fine-tune-lr", 0, "Adam learning rate for fine-tuning (0: 1e-3 as for the head; 1e-4 suits the MobileNets)")
+	modes := fs.String("modes", "", "comma-separated modes to compare (default: scratch,feature-extractor,fine-tune)")
 	seed := fs.Uint64("seed", 1, "seed")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var modeList []transfer.Mode
+	if *modes != "" {
+		for _, m := range strings.Split(*modes, ",") {
+			if !slices.Contains(transfer.Modes, transfer.Mode(m)) {
+				return fmt.Errorf("vision transfer: --modes: unknown mode %q, want some of %v", m, transfer.Modes)
+			}
+			modeList = append(modeList, transfer.Mode(m))
+		}
 	}
 	if *target == "" {
 		*target = map[bool]string{true: vision.CIFAR10, false: "digits"}[*model != ""]
@@ -248,7 +259,7 @@ func visionTransfer(args []string) error {
 		return err
 	}
 	e := transfer.Experiment{Target: *target, Model: *model, Features: *features, InputSize: *size, Labels: *labels,
-		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, FineTuneLearningRate: *fineTuneLR, Seed: *seed,
+		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, FineTuneLearningRate: *fineTuneLR, Modes: modeList, Seed: *seed,
 		OnEpoch: func(m transfer.Mode, s classify.EpochStats) {
 			fmt.Fprintf(os.Stderr, "%s epoch %d: train acc %.3f, test acc %.4f (%.0f images/s)\n", m, s.Epoch, s.TrainAcc, s.TestAcc, s.ImagesPerSecond)
 		}}

@@ -46,8 +46,9 @@ type Experiment struct {
 	Epochs    int
 	BatchSize int // 0: 32, the lesson's
 	// FineTuneLearningRate is Adam's step for fine-tuning (0: 1e-3, as for
-	// the other modes); see [Network.Compare].
+	// the other modes); see [Training].
 	FineTuneLearningRate float64
+	Modes                []Mode // the modes to compare (nil: all three)
 	Seed                 uint64
 	OnEpoch              func(Mode, classify.EpochStats)
 }
@@ -176,7 +177,8 @@ func (e Experiment) Run(b compute.Backend) (*Outcome, error) {
 		bs = 32
 	}
 	cfg := classify.Config{Epochs: e.Epochs, BatchSize: bs, LearningRate: 1e-3, Seed: e.Seed}
-	out.Results, err = net.Compare(b, h, out.Train, out.Test, cfg, e.FineTuneLearningRate, int64(e.Seed), e.OnEpoch)
+	out.Results, err = net.Compare(b, h, out.Train, out.Test, Training{Config: cfg, FineTuneLearningRate: e.FineTuneLearningRate,
+		Modes: e.Modes, Seed: int64(e.Seed), OnEpoch: e.OnEpoch})
 	return out, err
 }
 

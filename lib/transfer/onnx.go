@@ -1,5 +1,6 @@
 // Package transfer reuses a network trained on one task for another: it reads
-// pretrained weights and their graph from an ONNX file, rebuilds the network
+// pretrained weights and their graph from an ONNX or TensorFlow Lite file
+// ([ReadONNX], [ReadTFLite]), rebuilds the network
 // as a GoMLX graph whose weights are ordinary variables, and trains a new
 // classification head on top, either with the pretrained part frozen (a fixed
 // feature extractor) or with everything trainable (fine-tuning).
@@ -13,7 +14,11 @@
 // BatchNormalization (inference), MaxPool, GlobalAveragePool, Add (skip
 // connections), Relu, Flatten, Reshape, MatMul and Gemm.
 // GoMLX's own ONNX import needs ONNX Runtime or a converter that does not
-// build against this GoMLX version (see the project notes).
+// build against this GoMLX version (see the project notes). TFLite files
+// (FlatBuffers) are read without generated code and converted to the same
+// graph, their 8-bit quantized weights dequantized to float32: the ImageNet
+// MobileNets of the data layer ([MobileNetV1], [MobileNetV2]) add depthwise
+// convolutions, ReLU6, average pooling and softmax to the operators above.
 //
 // Example:
 //
@@ -24,6 +29,13 @@
 //	features := net.Forward(scope, x, transfer.MNIST8Features)     // any inner value
 //	// or a classifier with a new head, for package classify:
 //	fn, _ := net.Classifier(transfer.FeatureExtractor, transfer.Head{Features: transfer.MNIST8Features, InputScale: 255, Classes: 10})
+//
+// An ImageNet MobileNet on the 200 CIFAR-10 images of the data folder, the
+// file's own input size (128) and standardisation:
+//
+//	e := transfer.Experiment{Target: transfer.CIFAR10Sample, Model: transfer.MobileNetV1, Labels: 100,
+//		Epochs: 10, FineTuneLearningRate: 1e-4}
+//	out, _ := e.Run(backend.Must())
 //
 // ResNet-18 from a file the user supplies, its new head on the 512 pooled
 // features, ImageNet's input standardisation:

@@ -300,38 +300,52 @@ type Result struct {
 	TestLoss float64
 }
 
-// Compare trains the three [Modes] with the same labelled budget, head and
-// training settings, and evaluates each on test; onEpoch (optional) sees
-// every epoch of every mode. fineTuneLR, when positive, replaces
-// cfg.LearningRate for fine-tuning: a network without batch normalisation
-// (the MobileNets, whose normalisation is folded into the convolutions)
-// loses its pretrained features under Adam steps of 1e-3, the usual step
-// for a new head. The frozen feature extractor computes its
-// features once ([Network.FeatureData]) and trains the head on them: the
-// same model and the same training as running the frozen network every
-// epoch, at the cost of one pass instead of one per epoch (unless cfg
-// augments the images, which changes the features every epoch).
-func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, fineTuneLR float64, seed int64,
-	onEpoch func(Mode, classify.EpochStats)) ([]Result, error) {
+// Training is what [Network.Compare] varies and what it keeps equal.
+type Training struct {
+	Config classify.Config // epochs, batch size, Adam's learning rate, seed of the shuffling
+	// FineTuneLearningRate, when positive, replaces Config.LearningRate for
+	// fine-tuning: a network without batch normalisation (the MobileNets,
+	// whose normalisation is folded into the convolutions) loses its
+	// pretrained features under Adam steps of 1e-3, the usual step for a
+	// new head.
+	FineTuneLearningRate float64
+	Modes                []Mode // the modes to train, in order (nil: all of [Modes])
+	Seed                 int64  // initialisation of the head and, in Scratch mode, the network
+	// OnEpoch (optional) sees every epoch of every mode.
+	OnEpoch func(Mode, classify.EpochStats)
+}
+
+// Compare trains each mode with the same labelled budget, head and
+// training settings, and evaluates each on test. The frozen feature
+// extractor computes its features once ([Network.FeatureData]) and trains
+// the head on them: the same model and the same training as running the
+// frozen network every epoch, at the cost of one pass instead of one per
+// epoch (unless the images are augmented, which changes the features every
+// epoch).
+func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, t Training) ([]Result, error) {
+	modes := t.Modes
+	if modes == nil {
+		modes = Modes
+	}
 	var out []Result
-	for _, mode := range Modes {
-		c := cfg
-		if mode == FineTune && fineTuneLR > 0 {
-			c.LearningRate = fineTuneLR
+	for _, mode := range modes {
+		c := t.Config
+		if mode == FineTune && t.FineTuneLearningRate > 0 {
+			c.LearningRate = t.FineTuneLearningRate
 		}
-		if onEpoch != nil {
-			c.OnEpoch = func(s classify.EpochStats) { onEpoch(mode, s) }
+		if t.OnEpoch != nil {
+			c.OnEpoch = func(s classify.EpochStats) { t.OnEpoch(mode, s) }
 		}
 		var hist *classify.History
 		var err error
-		if mode == FeatureExtractor && cfg.Augment == nil {
-			hist, err = n.fitOnFeatures(b, h, train, test, c, seed)
+		if mode == FeatureExtractor && c.Augment == nil {
+			hist, err = n.fitOnFeatures(b, h, train, test, c, t.Seed)
 		} else {
 			var fn classify.ModelFn
 			if fn, err = n.Classifier(mode, h); err != nil {
 				return nil, err
 			}
-			hist, err = classify.New(b, fn, h.Classes).Seed(seed).Fit(train, test, c)
+			hist, err = classify.New(b, fn, h.Classes).Seed(t.Seed).Fit(train, test, c)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("transfer: %s: %w", mode, err)
