@@ -275,7 +275,7 @@ func visionTransfer(args []string) error {
 	for _, r := range o.Results {
 		acc[strings.ReplaceAll(string(r.Mode), "-", "_")] = r.TestAcc
 	}
-	out := map[string]any{"target": o.Target, "model": o.Model, "features": o.Features, "input_size": *size, "labels": o.Train.Len(),
+	out := map[string]any{"target": o.Target, "model": o.Model, "features": o.Features, "input_size": o.InputSize, "labels": o.Train.Len(),
 		"test_images": o.Test.Len(), "epochs": *epochs, "test_accuracy": acc, "backend": b.String()}
 	if len(o.References) > 0 {
 		out["reference_max_abs_diff"] = refDiff

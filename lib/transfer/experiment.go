@@ -58,6 +58,7 @@ type Outcome struct {
 	Target      string
 	Model       string      // the ONNX file used
 	Features    string      // the value the head reads
+	InputSize   int         // the images' size at the network's input (0: as loaded)
 	References  []Reference // the network against the outputs shipped next to the file (none: not checked)
 	ZeroShotAcc float64     // mnist-8 on digits only: as it is, no training (-1 otherwise)
 	Train, Test *classify.Data
@@ -162,7 +163,7 @@ func (e Experiment) Run(b compute.Backend) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Features = h.Features
+	out.Features, out.InputSize = h.Features, h.InputSize
 	if err := e.load(b, net, out); err != nil {
 		return nil, err
 	}
