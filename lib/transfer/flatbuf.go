@@ -119,31 +119,26 @@ func (t fbTable) bytes(id int) []byte {
 
 func (t fbTable) str(id int) string { return string(t.bytes(id)) }
 
-func (t fbTable) i32s(id int) []int32 {
-	s, n := t.vector(id, 4)
-	out := make([]int32, n)
+// fbVector decodes a vector of fixed-size numbers with get.
+func fbVector[T any](t fbTable, id, size int, get func([]byte) T) []T {
+	s, n := t.vector(id, size)
+	out := make([]T, n)
 	for i := range out {
-		out[i] = int32(binary.LittleEndian.Uint32(t.b[s+4*i:]))
+		out[i] = get(t.b[s+size*i:])
 	}
 	return out
+}
+
+func (t fbTable) i32s(id int) []int32 {
+	return fbVector(t, id, 4, func(b []byte) int32 { return int32(binary.LittleEndian.Uint32(b)) })
 }
 
 func (t fbTable) f32s(id int) []float32 {
-	s, n := t.vector(id, 4)
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.b[s+4*i:]))
-	}
-	return out
+	return fbVector(t, id, 4, func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) })
 }
 
 func (t fbTable) i64s(id int) []int64 {
-	s, n := t.vector(id, 8)
-	out := make([]int64, n)
-	for i := range out {
-		out[i] = int64(binary.LittleEndian.Uint64(t.b[s+8*i:]))
-	}
-	return out
+	return fbVector(t, id, 8, func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) })
 }
 
 // tables returns the tables of a vector of tables.

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -196,7 +197,7 @@ func TestMNIST8ReproducesModelZooOutputs(t *testing.T) {
 	}
 }
 
-func argmax(v []float32) int {
+func argmax[T cmp.Ordered](v []T) int {
 	k := 0
 	for i := range v {
 		if v[i] > v[k] {

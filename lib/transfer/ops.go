@@ -62,6 +62,28 @@ func (win window) pad(x *Node, fill float64) *Node {
 		compute.PadAxis{Start: win.top, End: win.bottom}, compute.PadAxis{Start: win.left, End: win.right})
 }
 
+// foldViews combines the kh*kw strided views of the padded image xp
+// [B, C, H, W] that the window's positions (di, dj) see,
+//
+//	view(di, dj)[b, c, i, j] = xp[b, c, i sh + di, j sw + dj],
+//
+// one per output (i, j), in row-major order of (di, dj), into
+// acc = f(acc, view, di, dj), acc being nil for the first view. Pooling and
+// depthwise convolutions are such folds.
+func (win window) foldViews(xp *Node, f func(acc, v *Node, di, dj int) *Node) *Node {
+	pd := xp.Shape().Dimensions
+	oh, ow := (pd[2]-win.kh)/win.sh+1, (pd[3]-win.kw)/win.sw+1
+	var acc *Node
+	for di := range win.kh {
+		for dj := range win.kw {
+			v := Slice(xp, AxisRange(), AxisRange(),
+				AxisRange(di, di+(oh-1)*win.sh+1).Stride(win.sh), AxisRange(dj, dj+(ow-1)*win.sw+1).Stride(win.sw))
+			acc = f(acc, v, di, dj)
+		}
+	}
+	return acc
+}
+
 // stride keeps every sh-th row and sw-th column of an NCHW tensor, starting
 // with the first: the strided output from the stride-1 one.
 func (win window) stride(x *Node) *Node {
@@ -173,22 +195,12 @@ func maxPool(nd *Op, x *Node) *Node {
 		}
 		return ReduceMax(Reshape(x, d[0], d[1], h, win.kh, w, win.kw), 3, 5)
 	}
-	xp := win.pad(x, math.Inf(-1))
-	pd := xp.Shape().Dimensions
-	oh, ow := (pd[2]-win.kh)/win.sh+1, (pd[3]-win.kw)/win.sw+1
-	var y *Node
-	for di := 0; di < win.kh; di++ {
-		for dj := 0; dj < win.kw; dj++ {
-			v := Slice(xp, AxisRange(), AxisRange(),
-				AxisRange(di, di+(oh-1)*win.sh+1).Stride(win.sh), AxisRange(dj, dj+(ow-1)*win.sw+1).Stride(win.sw))
-			if y == nil {
-				y = v
-			} else {
-				y = Max(y, v)
-			}
+	return win.foldViews(win.pad(x, math.Inf(-1)), func(y, v *Node, _, _ int) *Node {
+		if y == nil {
+			return v
 		}
-	}
-	return y
+		return Max(y, v)
+	})
 }
 
 // globalAveragePool averages each channel over the image: [B, C, H, W] ->

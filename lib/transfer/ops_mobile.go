@@ -25,24 +25,13 @@ func depthwiseConv(nd *Op, x, w *Node, groups int) *Node {
 			"got x %s and kernel %s", nd.Name, groups, x.Shape(), w.Shape()))
 	}
 	win := windowOf(nd, wd[2], wd[3], xd[2], xd[3])
-	xp := win.pad(x, 0)
-	pd := xp.Shape().Dimensions
-	oh, ow := (pd[2]-win.kh)/win.sh+1, (pd[3]-win.kw)/win.sw+1
-	var y *Node
-	for di := range win.kh {
-		for dj := range win.kw {
-			v := Slice(xp, AxisRange(), AxisRange(),
-				AxisRange(di, di+(oh-1)*win.sh+1).Stride(win.sh), AxisRange(dj, dj+(ow-1)*win.sw+1).Stride(win.sw))
-			k := Reshape(Slice(w, AxisRange(), AxisRange(), AxisElem(di), AxisElem(dj)), 1, xd[1], 1, 1)
-			term := Mul(v, k)
-			if y == nil {
-				y = term
-			} else {
-				y = Add(y, term)
-			}
+	return win.foldViews(win.pad(x, 0), func(y, v *Node, di, dj int) *Node {
+		k := Reshape(Slice(w, AxisRange(), AxisRange(), AxisElem(di), AxisElem(dj)), 1, xd[1], 1, 1)
+		if y == nil {
+			return Mul(v, k)
 		}
-	}
-	return y
+		return Add(y, Mul(v, k))
+	})
 }
 
 // averagePool is ONNX AveragePool without padding: the mean of the kh*kw
@@ -53,20 +42,13 @@ func averagePool(nd *Op, x *Node) *Node {
 	}
 	d := x.Shape().Dimensions
 	win := windowOf(nd, 0, 0, d[2], d[3])
-	oh, ow := (d[2]-win.kh)/win.sh+1, (d[3]-win.kw)/win.sw+1
-	var y *Node
-	for di := range win.kh {
-		for dj := range win.kw {
-			v := Slice(x, AxisRange(), AxisRange(),
-				AxisRange(di, di+(oh-1)*win.sh+1).Stride(win.sh), AxisRange(dj, dj+(ow-1)*win.sw+1).Stride(win.sw))
-			if y == nil {
-				y = v
-			} else {
-				y = Add(y, v)
-			}
+	sum := win.foldViews(x, func(y, v *Node, _, _ int) *Node {
+		if y == nil {
+			return v
 		}
-	}
-	return DivScalar(y, float64(win.kh*win.kw))
+		return Add(y, v)
+	})
+	return DivScalar(sum, float64(win.kh*win.kw))
 }
 
 // clip is ONNX Clip with min and max attributes (ReLU6 is Clip(0, 6)), as

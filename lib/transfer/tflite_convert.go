@@ -161,6 +161,30 @@ func (c *converter) activation(act uint8, out string) (string, func(), error) {
 	return "", nil, fmt.Errorf("tflite: fused activation %d not supported (only RELU and RELU6)", act)
 }
 
+// emit adds an operator whose result goes through the fused activation act
+// into out.
+func (c *converter) emit(opType, label string, inputs []string, act uint8, out string, attrs ...*Attribute) error {
+	lin, done, err := c.activation(act, out)
+	if err != nil {
+		return err
+	}
+	c.node(opType, label, inputs, []string{lin}, attrs...)
+	done()
+	return nil
+}
+
+// withBias appends the operator's optional third input (a bias) to inputs.
+func (c *converter) withBias(op *tflOp, inputs []string) ([]string, error) {
+	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
+		bias, err := c.weight(op.Inputs[2])
+		if err != nil {
+			return nil, err
+		}
+		inputs = append(inputs, bias)
+	}
+	return inputs, nil
+}
+
 func autoPad(p uint8) *Attribute {
 	if p == tflSame {
 		return &Attribute{Name: "auto_pad", String: "SAME_UPPER"} // TFLite's SAME puts the odd padding element after
@@ -210,51 +234,31 @@ func (c *converter) op(k int, op *tflOp) error {
 			return err
 		}
 		attrs = append(attrs, intsAttr("kernel_shape", kernel[1], kernel[2]))
-		inputs := []string{in(0), w}
-		if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
-			bias, err := c.weight(op.Inputs[2])
-			if err != nil {
-				return err
-			}
-			inputs = append(inputs, bias)
-		}
-		lin, done, err := c.activation(op.Activation, out)
+		inputs, err := c.withBias(op, []string{in(0), w})
 		if err != nil {
 			return err
 		}
-		c.node("Conv", label, inputs, []string{lin}, attrs...)
-		done()
+		return c.emit("Conv", label, inputs, op.Activation, out, attrs...)
 	case tflAveragePool2D, tflMaxPool2D:
 		if len(inShape) != 4 {
 			return bad("want an NHWC input, got %v", inShape)
 		}
-		lin, done, err := c.activation(op.Activation, out)
-		if err != nil {
-			return err
-		}
-		defer done()
 		switch {
 		case op.Code == tflAveragePool2D && op.Padding == tflValid && op.FilterH == inShape[1] && op.FilterW == inShape[2]:
 			// A pool over the whole image (MobileNet's last one): global
 			// pooling, so that the network runs at other image sizes too.
-			c.node("GlobalAveragePool", label, []string{in(0)}, []string{lin})
+			return c.emit("GlobalAveragePool", label, []string{in(0)}, op.Activation, out)
 		case op.Code == tflAveragePool2D && op.Padding != tflValid:
 			return bad("average pooling with SAME padding not supported")
-		default:
-			opType := map[int32]string{tflAveragePool2D: "AveragePool", tflMaxPool2D: "MaxPool"}[op.Code]
-			c.node(opType, label, []string{in(0)}, []string{lin}, intsAttr("kernel_shape", op.FilterH, op.FilterW),
-				intsAttr("strides", op.StrideH, op.StrideW), autoPad(op.Padding))
 		}
+		opType := map[int32]string{tflAveragePool2D: "AveragePool", tflMaxPool2D: "MaxPool"}[op.Code]
+		return c.emit(opType, label, []string{in(0)}, op.Activation, out, intsAttr("kernel_shape", op.FilterH, op.FilterW),
+			intsAttr("strides", op.StrideH, op.StrideW), autoPad(op.Padding))
 	case tflAdd:
 		if len(op.Inputs) != 2 || c.tm.Tensors[op.Inputs[0]].Data != nil || c.tm.Tensors[op.Inputs[1]].Data != nil {
 			return bad("only the sum of two computed values is supported")
 		}
-		lin, done, err := c.activation(op.Activation, out)
-		if err != nil {
-			return err
-		}
-		c.node("Add", label, []string{in(0), in(1)}, []string{lin})
-		done()
+		return c.emit("Add", label, []string{in(0), in(1)}, op.Activation, out)
 	case tflFullyConnected:
 		if len(op.Inputs) < 2 {
 			return bad("want an input and weights")
@@ -264,20 +268,11 @@ func (c *converter) op(k int, op *tflOp) error {
 		if err != nil {
 			return err
 		}
-		inputs := []string{x, w}
-		if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
-			bias, err := c.weight(op.Inputs[2])
-			if err != nil {
-				return err
-			}
-			inputs = append(inputs, bias)
-		}
-		lin, done, err := c.activation(op.Activation, out)
+		inputs, err := c.withBias(op, []string{x, w})
 		if err != nil {
 			return err
 		}
-		c.node("Gemm", label, inputs, []string{lin}, &Attribute{Name: "transB", Int: 1})
-		done()
+		return c.emit("Gemm", label, inputs, op.Activation, out, &Attribute{Name: "transB", Int: 1})
 	case tflReshape, tflSqueeze:
 		c.reshape(label, in(0), out, inShape, outShape)
 	case tflSoftmax:

@@ -279,7 +279,7 @@ func TestMobileNetAgainstIntegerKernels(t *testing.T) {
 				t.Fatalf("%s: %d logits, reference %d", c.name, len(got), len(want))
 			}
 			corr := correlation(got, want)
-			gi, wi := argmax(got), argmax64(want)
+			gi, wi := argmax(got), argmax(want)
 			if gi == wi {
 				same++
 			}
@@ -292,16 +292,6 @@ func TestMobileNetAgainstIntegerKernels(t *testing.T) {
 			t.Errorf("%s: top class agrees on %d of %d images, want >= %d", c.name, same, len(imgs), c.minTopSame)
 		}
 	}
-}
-
-func argmax64(v []float64) int {
-	k := 0
-	for i := range v {
-		if v[i] > v[k] {
-			k = i
-		}
-	}
-	return k
 }
 
 func correlation(a []float32, b []float64) float64 {
