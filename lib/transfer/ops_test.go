@@ -356,7 +356,10 @@ func TestUnsupportedAttributesAreNamed(t *testing.T) {
 		op   *Op
 		want string
 	}{
-		{&Op{Name: "g", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(2))}, "group"},
+		// group > 1 is checked against the kernel when the graph is built (TestDepthwiseConv).
+		{&Op{Name: "g", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(0))}, "group"},
+		{&Op{Name: "a", OpType: "AveragePool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "pads", []int64{1, 1, 1, 1})}, "padding"},
+		{&Op{Name: "c", OpType: "Clip", Inputs: []string{"X", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs()}, "opset 11"},
 		{&Op{Name: "d", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("dilations", []int64{2, 2})}, "dilations"},
 		{&Op{Name: "p", OpType: "MaxPool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "ceil_mode", int64(1))}, "ceil_mode"},
 		{&Op{Name: "b", OpType: "BatchNormalization", Inputs: []string{"X", "W1", "W1", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs("training_mode", int64(1))}, "training_mode"},
