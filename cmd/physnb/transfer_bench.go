@@ -45,3 +45,39 @@ func init() {
 		})
 	}
 }
+
+// The ImageNet MobileNets of the data folder (TFLite files, dequantized) at
+// their own input sizes, to the pooled features the new head reads: the
+// cost of the frozen extractor on the CIFAR-10 sample.
+func init() {
+	for _, mn := range []struct {
+		name, features string
+		size, batch    int
+	}{
+		{transfer.MobileNetV1, "MobilenetV1/Logits/AvgPool_1a/AvgPool", 128, 32},
+		{transfer.MobileNetV2, "MobilenetV2/Logits/AvgPool", 224, 4},
+	} {
+		bench.Register(bench.Workload{
+			Name: mn.name + "-features",
+			Description: fmt.Sprintf("%s (ImageNet, from the data folder) forward pass to its pooled features on %dx%dx3 images, batch %d",
+				mn.name, mn.size, mn.size, mn.batch),
+			Unit: "images/s",
+			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
+				steps := 3
+				if quick {
+					steps = 1
+				}
+				net, err := transfer.LoadNetwork(mn.name)
+				if err != nil {
+					return bench.Result{}, err
+				}
+				ips, err := net.FeatureThroughput(b, mn.features, mn.batch, mn.size, steps)
+				if err != nil {
+					return bench.Result{}, err
+				}
+				return bench.Result{Throughput: ips, Iterations: steps, Seconds: float64(mn.batch*steps) / ips,
+					Extra: map[string]float64{"batch": float64(mn.batch)}}, nil
+			},
+		})
+	}
+}
