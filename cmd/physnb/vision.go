@@ -227,7 +227,7 @@ func visionTransfer(args []string) error {
 	model := fs.String("model", "", "pretrained ONNX or TFLite network, e.g. the model zoo's resnet18-v1-7.onnx, or mobilenet-v1/mobilenet-v2 "+
 		"(ImageNet MobileNets from the data folder) (default: mnist-8 from the data folder)")
 	target := fs.String("target", "", "digits (scikit-learn 8x8, resized to 28x28), fashion (Fashion-MNIST), cifar10, or cifar10-sample "+
-		"(the 200 CIFAR-10 images of the data folder) (default: digits, or cifar10 with --model)")
+		"(the 200 CIFAR-10 images of the data folder) (default: digits, or with --model cifar10 when present, else cifar10-sample)")
 	fs.StringVar(target, "dataset", "", "same as --target")
 	features := fs.String("features", "", "network value the new head reads (default: mnist-8's second pooling, or the input of the model's final dense layer)")
 	size := fs.Int("size", 0, "resize images to SIZE x SIZE first (0: keep; the lesson uses 224 for ResNet-18)")
@@ -251,8 +251,16 @@ func visionTransfer(args []string) error {
 			modeList = append(modeList, transfer.Mode(m))
 		}
 	}
-	if *target == "" {
-		*target = map[bool]string{true: vision.CIFAR10, false: "digits"}[*model != ""]
+	switch {
+	case *target != "":
+	case *model == "":
+		*target = "digits"
+	case vision.CIFAR10Available():
+		*target = vision.CIFAR10
+	default:
+		*target = transfer.CIFAR10Sample
+		fmt.Fprintf(os.Stderr, "CIFAR-10 is not in the data folders: using the %s images (physnb data fetch %s fetches the full set)\n",
+			transfer.CIFAR10Sample, data.CIFAR10Archive)
 	}
 	b, err := backend.Default()
 	if err != nil {
