@@ -44,11 +44,19 @@ func (tm *tflModel) convert() (*Model, error) {
 	}
 	c.m.Inputs = []ValueInfo{{Name: c.names[tm.Inputs[0]], Dims: nchw(in.Shape)}}
 	if in.quantized() {
-		// real = scale (q - zero) with q = 255 x for pixels x in [0, 1]:
-		// (x - zero/255) / (1/(255 scale)).
-		ch := in.Shape[3]
-		for range ch {
-			c.m.InputMean = append(c.m.InputMean, float32(in.Zero[0])/255)
+		// real = scale (q - zero) with q = 255 x for pixels x in [0, 1]
+		// (uint8; int8 inputs hold q = 255 x - 128): the standardisation
+		// (x - (zero + offset)/255) / (1/(255 scale)).
+		offset := float32(0)
+		if in.Type == tflInt8 {
+			offset = 128
+		}
+		var zero float32
+		if len(in.Zero) > 0 {
+			zero = float32(in.Zero[0])
+		}
+		for range in.Shape[3] {
+			c.m.InputMean = append(c.m.InputMean, (zero+offset)/255)
 			c.m.InputStd = append(c.m.InputStd, 1/(255*in.Scale[0]))
 		}
 	}

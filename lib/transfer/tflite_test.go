@@ -391,3 +391,39 @@ func TestMobileNetFeaturesOnCIFAR(t *testing.T) {
 		t.Errorf("test accuracy %.2f on frozen ImageNet features, want >= 0.25", acc)
 	}
 }
+
+// A quantized input's scale and zero point become the standardisation of
+// pixels in [0, 1]: uint8 q = 255 x, int8 q = 255 x - 128, both mapping the
+// MobileNets' pixels to [-1, 1).
+func TestTFLiteInputStandardisation(t *testing.T) {
+	p, err := data.Path(data.MobileNetV1)
+	if err != nil {
+		t.Skip(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		typ  uint8
+		zero int64
+	}{{tflUint8, 128}, {tflInt8, 0}} {
+		tm, err := readTFLite(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &tm.Tensors[tm.Inputs[0]]
+		in.Type, in.Zero, in.Scale = c.typ, []int64{c.zero}, []float32{1.0 / 128}
+		m, err := tm.convert()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []float64{0, 1} { // pixel 0 -> -1, pixel 255 -> 127/128
+			real := (x - float64(m.InputMean[0])) / float64(m.InputStd[0])
+			want := map[float64]float64{0: -1, 1: 127.0 / 128}[x]
+			if math.Abs(real-want) > 1e-6 {
+				t.Errorf("type %d, zero %d: pixel %g standardised to %g, want %g", c.typ, c.zero, x, real, want)
+			}
+		}
+	}
+}
