@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 )
@@ -292,13 +294,17 @@ func (t *tflTensor) Ints() ([]int64, error) {
 		}
 	case tflInt64:
 		for i := range out {
-			out[i] = int64(le32(t.Data[8*i:])) | int64(le32(t.Data[8*i+4:]))<<32
+			out[i] = int64(binary.LittleEndian.Uint64(t.Data[8*i:]))
 		}
 	default:
 		return nil, fmt.Errorf("tflite: tensor %s of type %d is not an integer tensor", t.Name, t.Type)
 	}
 	return out, nil
 }
+
+func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
+
+func float32frombytes(b []byte) float32 { return math.Float32frombits(le32(b)) }
 
 // ReadTFLite reads a TensorFlow Lite model and converts it to a float32 NCHW
 // [Model] (see the comment at the top of this file). Quantized inputs record

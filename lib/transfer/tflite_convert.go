@@ -1,16 +1,10 @@
 package transfer
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 )
-
-func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
-
-func float32frombytes(b []byte) float32 { return math.Float32frombits(le32(b)) }
 
 // converter builds the ONNX-style graph of a TFLite model.
 type converter struct {
