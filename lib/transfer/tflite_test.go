@@ -206,7 +206,9 @@ func cifarAt(t *testing.T, n, size int) ([][]uint8, []string) {
 	return out, classes
 }
 
-func loadTFLite(t *testing.T, name string) (*tflModel, *Network, string) {
+// tfliteBytes reads a TFLite file of the data layer (the test is skipped
+// without it).
+func tfliteBytes(t *testing.T, name string) []byte {
 	p, err := data.Path(name)
 	if err != nil {
 		t.Skip(err)
@@ -215,6 +217,12 @@ func loadTFLite(t *testing.T, name string) (*tflModel, *Network, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b
+}
+
+func loadTFLite(t *testing.T, name string) (*tflModel, *Network, string) {
+	b := tfliteBytes(t, name)
+	p := data.MustPath(name)
 	tm, err := readTFLite(b)
 	if err != nil {
 		t.Fatal(err)
@@ -310,14 +318,7 @@ func correlation(a []float32, b []float64) float64 {
 }
 
 func TestReadTFLiteErrors(t *testing.T) {
-	p, err := data.Path(data.MobileNetV1)
-	if err != nil {
-		t.Skip(err)
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := tfliteBytes(t, data.MobileNetV1)
 	for _, c := range []struct {
 		name string
 		b    []byte
@@ -396,14 +397,7 @@ func TestMobileNetFeaturesOnCIFAR(t *testing.T) {
 // pixels in [0, 1]: uint8 q = 255 x, int8 q = 255 x - 128, both mapping the
 // MobileNets' pixels to [-1, 1).
 func TestTFLiteInputStandardisation(t *testing.T) {
-	p, err := data.Path(data.MobileNetV1)
-	if err != nil {
-		t.Skip(err)
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := tfliteBytes(t, data.MobileNetV1)
 	for _, c := range []struct {
 		typ  uint8
 		zero int64
