@@ -271,6 +271,14 @@ func checkAttrs(nd *Op) error {
 			return bad("auto_pad %q unknown", ap)
 		}
 	}
+	if nd.OpType == "MaxPool" || nd.OpType == "AveragePool" {
+		if k := ints(nd.Attrs["kernel_shape"]); len(k) != 2 {
+			return bad("kernel_shape %v: only 2-D pooling is supported", k)
+		}
+		if isNot("ceil_mode", 0) {
+			return bad("ceil_mode not supported")
+		}
+	}
 	switch nd.OpType {
 	case "Conv":
 		if g := nd.Attrs["group"]; g != nil && g.Int < 1 {
@@ -281,22 +289,10 @@ func checkAttrs(nd *Op) error {
 			return bad("min and max as inputs (opset 11) not supported, only as attributes")
 		}
 	case "AveragePool":
-		if k := ints(nd.Attrs["kernel_shape"]); len(k) != 2 {
-			return bad("kernel_shape %v: only 2-D pooling is supported", k)
-		}
-		if isNot("ceil_mode", 0) {
-			return bad("ceil_mode not supported")
-		}
 		if p := ints(nd.Attrs["pads"], 0, 0, 0, 0); slices.Max(p) > 0 || (autoPadOf(nd) != "NOTSET" && autoPadOf(nd) != "VALID") {
 			return bad("padding not supported (only VALID average pooling)")
 		}
 	case "MaxPool":
-		if k := ints(nd.Attrs["kernel_shape"]); len(k) != 2 {
-			return bad("kernel_shape %v: only 2-D pooling is supported", k)
-		}
-		if isNot("ceil_mode", 0) {
-			return bad("ceil_mode not supported")
-		}
 		if extraOutputs {
 			return bad("the Indices output is not supported")
 		}
