@@ -18,6 +18,7 @@ type benchRow struct {
 	Name        string             `json:"name"`
 	Description string             `json:"description"`
 	Unit        string             `json:"unit"`
+	Backend     string             `json:"backend_config,omitempty"` // when not the report's backend
 	Throughput  float64            `json:"throughput"`
 	Iterations  int                `json:"iterations"`
 	Seconds     float64            `json:"seconds"`
@@ -97,8 +98,12 @@ func runBench(args []string) error {
 				fmt.Printf("%-24s FAILED: %s\n", r.Name, r.Error)
 				continue
 			}
-			fmt.Printf("%-24s %12.4g %-10s  peak RSS %6.0f MiB  (%d iterations in %.2fs)\n",
-				r.Name, r.Throughput, r.Unit, r.PeakRSSMiB, r.Iterations, r.Seconds)
+			on := ""
+			if r.Backend != "" {
+				on = "  on " + r.Backend
+			}
+			fmt.Printf("%-24s %12.4g %-10s  peak RSS %6.0f MiB  (%d iterations in %.2fs)%s\n",
+				r.Name, r.Throughput, r.Unit, r.PeakRSSMiB, r.Iterations, r.Seconds, on)
 		}
 	}
 	if failed > 0 {
@@ -111,6 +116,12 @@ func runBench(args []string) error {
 // that the peak RSS reported by the kernel belongs to that workload alone.
 func benchInChild(w bench.Workload, quick bool) benchRow {
 	row := benchRow{Name: w.Name, Description: w.Description, Unit: w.Unit}
+	if w.ParallelOps {
+		cfg, _ := backend.ParallelConfig()
+		if def, _ := backend.Config(); cfg != def {
+			row.Backend = cfg
+		}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		row.Error = err.Error()
@@ -148,7 +159,11 @@ func benchChild(name string, quick bool) error {
 	if err != nil {
 		return err
 	}
-	b, err := backend.Default()
+	get := backend.Default
+	if w.ParallelOps {
+		get = backend.Parallel
+	}
+	b, err := get()
 	if err != nil {
 		return err
 	}

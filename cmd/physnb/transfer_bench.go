@@ -21,7 +21,8 @@ func init() {
 			Name: fmt.Sprintf("resnet18-features-%d", size),
 			Description: fmt.Sprintf("ResNet-18 forward pass to its 512 pooled features on %dx%dx3 images, batch %d (the frozen feature extractor)",
 				size, size, batch),
-			Unit: "images/s",
+			Unit:        "images/s",
+			ParallelOps: true,
 			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
 				steps := 3
 				if quick {
@@ -61,7 +62,8 @@ func init() {
 			Name: mn.name + "-features",
 			Description: fmt.Sprintf("%s (ImageNet, from the data folder) forward pass to its pooled features on %dx%dx3 images, batch %d",
 				mn.name, mn.size, mn.size, mn.batch),
-			Unit: "images/s",
+			Unit:        "images/s",
+			ParallelOps: true,
 			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
 				steps := 3
 				if quick {

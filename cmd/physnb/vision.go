@@ -32,6 +32,7 @@ func init() {
 			Name:        fmt.Sprintf("convnet-train-b%d", bs),
 			Description: fmt.Sprintf("training steps of the lesson's ConvNet (conv 64, 128, dense 512) on 32x32x3 images, batch %d, im2col convolutions", bs),
 			Unit:        "images/s",
+			ParallelOps: true,
 			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
 				steps := 6
 				if quick {
@@ -178,7 +179,7 @@ func visionCNN(args []string) error {
 		}
 	}
 	o.Dataset, o.Epochs, o.BatchSize, o.TrainLimit, o.TestLimit, o.Regularised, o.Seed = *dataset, *epochs, *batch, *trainLimit, *testLimit, *reg, *seed
-	b, err := backend.Default()
+	b, err := backend.Parallel() // a ConvNet's step is a few large operations: run them side by side
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func visionCNN(args []string) error {
 		"dataset": o.Dataset, "train_images": tr.Len(), "test_images": te.Len(), "regularised": o.Regularised,
 		"test_accuracy": last.TestAcc, "train_accuracy": last.TrainAcc, "test_loss": last.TestLoss, "train_loss": last.TrainLoss,
 		"images_per_second": ips, "epochs_run": len(r.History.Epochs), "early_stop": r.History.EarlyStop,
-		"seconds": r.History.Seconds, "backend": b.String(), "history": epochsJSON(r.History),
+		"seconds": r.History.Seconds, "backend": b.String(), "backend_description": backend.Describe(b), "history": epochsJSON(r.History),
 	}
 	if *asJSON {
 		return printJSON(out)
@@ -262,7 +263,11 @@ func visionTransfer(args []string) error {
 		fmt.Fprintf(os.Stderr, "CIFAR-10 is not in the data folders: using the %s images (physnb data fetch %s fetches the full set)\n",
 			transfer.CIFAR10Sample, data.CIFAR10Archive)
 	}
-	b, err := backend.Default()
+	get := backend.Default // mnist-8 on 8x8 digits: small operations, best run one after another
+	if *model != "" {
+		get = backend.Parallel // ImageNet-sized networks: large operations, run side by side
+	}
+	b, err := get()
 	if err != nil {
 		return err
 	}

@@ -157,12 +157,18 @@ func onOff(v bool) string {
 	return "off"
 }
 
-// newQuietly creates the backend with the process's stdout pointed at stderr:
-// the pure-Go backend prints notices such as "parallelism set to 2" on stdout,
-// which would corrupt the JSON that `physnb ... --json` prints there.
+// newQuietly creates the backend with the process's stdout discarded: the
+// pure-Go backend prints notices such as "parallelism set to -1" on stdout,
+// which would corrupt the JSON that `physnb ... --json` prints there and shows
+// up in every notebook cell; [Describe] says the same in words.
 func newQuietly(cfg string) (compute.Backend, error) {
 	stdout := os.Stdout
-	os.Stdout = os.Stderr
+	if null, err := os.Open(os.DevNull); err == nil {
+		os.Stdout = null
+		defer null.Close()
+	} else {
+		os.Stdout = os.Stderr
+	}
 	defer func() { os.Stdout = stdout }()
 	return compute.NewWithConfig(cfg)
 }

@@ -67,3 +67,21 @@ func TestFindCUDAPluginExplicitAndMissing(t *testing.T) {
 		t.Fatal("PHYSNB_DEVICE=cuda without a plugin must fail")
 	}
 }
+
+func TestParallelFollowsTheTarget(t *testing.T) {
+	os.Unsetenv(EnvBackend)
+	t.Setenv(EnvDevice, "cpu")
+	if cfg, err := ParallelConfig(); err != nil || cfg != ParallelCPUConfig {
+		t.Errorf("CPU target: ParallelConfig() = %q, %v; want %q", cfg, err, ParallelCPUConfig)
+	}
+	// An explicit GoMLX configuration wins, even the sequential default.
+	t.Setenv(EnvBackend, CPUConfig)
+	if cfg, err := ParallelConfig(); err != nil || cfg != CPUConfig {
+		t.Errorf("GOMLX_BACKEND=%s: ParallelConfig() = %q, %v; want it unchanged", CPUConfig, cfg, err)
+	}
+	os.Unsetenv(EnvBackend)
+	t.Setenv(EnvDevice, "tpu")
+	if _, err := ParallelConfig(); err == nil {
+		t.Error("an unknown device gave no error")
+	}
+}

@@ -38,6 +38,9 @@ type Workload struct {
 	Name        string
 	Description string
 	Unit        string
+	// ParallelOps asks for the backend that runs independent operations at
+	// the same time (backend.Parallel), the one its users train with.
+	ParallelOps bool
 	// Run measures on backend b; quick asks for a short measurement (tests).
 	Run func(b compute.Backend, quick bool) (Result, error)
 }
