@@ -77,11 +77,17 @@ func Config() (string, error) {
 
 // New creates a backend following [Config]. Each call creates a new backend;
 // notebooks and the CLI usually want the shared one from [Default].
-func New() (b compute.Backend, err error) {
+func New() (compute.Backend, error) {
 	cfg, err := Config()
 	if err != nil {
 		return nil, err
 	}
+	return newFromConfig(cfg)
+}
+
+// newFromConfig creates the backend for a resolved configuration, with the
+// checks and the bookkeeping [Describe] needs; [New] and [Parallel] share it.
+func newFromConfig(cfg string) (b compute.Backend, err error) {
 	if strings.HasPrefix(cfg, "xla:") && os.Getenv("GOPJRT_CUDA_CHECKS") == "" {
 		// The CUDA plugin otherwise insists on finding NVIDIA's pip packages next to it.
 		_ = os.Setenv("GOPJRT_CUDA_CHECKS", "0")

@@ -67,10 +67,7 @@ func Parallel() (compute.Backend, error) {
 			parallelBackend, parallelErr = Default()
 			return
 		}
-		parallelBackend, parallelErr = newQuietly(cfg)
-		if parallelErr == nil {
-			configs.Store(parallelBackend, cfg)
-		}
+		parallelBackend, parallelErr = newFromConfig(cfg)
 	})
 	return parallelBackend, parallelErr
 }
