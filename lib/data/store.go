@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/physnb/physnb/lib/num"
 )
 
 // EnvVar names the environment variable that sets the data directories.
@@ -353,7 +355,7 @@ func fetchTo(ctx context.Context, e Entry, dst string) error {
 		}
 	}()
 	if Progress != nil {
-		fmt.Fprintf(Progress, "physnb data: fetching %s (%s) from %s\n", e.Name, humanBytes(e.Size), e.URL)
+		fmt.Fprintf(Progress, "physnb data: fetching %s (%s) from %s\n", e.Name, num.Bytes(e.Size), e.URL)
 	}
 	h := sha256.New()
 	w := io.MultiWriter(tmp, h)
@@ -418,17 +420,7 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	p.done += int64(len(b))
 	if tenth := 10 * p.done / p.total; tenth > p.reported && tenth <= 10 && Progress != nil {
 		p.reported = tenth
-		fmt.Fprintf(Progress, "physnb data: %s %d%% (%s of %s)\n", p.name, 10*tenth, humanBytes(p.done), humanBytes(p.total))
+		fmt.Fprintf(Progress, "physnb data: %s %d%% (%s of %s)\n", p.name, 10*tenth, num.Bytes(p.done), num.Bytes(p.total))
 	}
 	return len(b), nil
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -8,6 +8,12 @@
 //	epochs := nb.Pick(20, 300)   // quick, full
 //
 // so that both sets of values stand side by side.
+//
+// GoNB compiles and runs each cell as a new program: declarations carry over
+// to later cells, values do not. [Cached] keeps a result (an experiment's
+// report) from one cell to the next, keyed by its parameters and the kernel;
+// [Dir] is a per-kernel folder for checkpoints and other files; [Save] and
+// [Load] pass a named value on by hand.
 package nb
 
 import (
@@ -44,9 +50,9 @@ func Pick[T any](quick, full T) T {
 func Mode() string { return Pick("quick", "full") }
 
 // Seed returns the random seed notebooks use: $PHYSNB_SEED if set, else 42.
-func Seed() int64 {
+func Seed() uint64 {
 	if s := os.Getenv(EnvSeed); s != "" {
-		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if v, err := strconv.ParseUint(s, 10, 64); err == nil {
 			return v
 		}
 	}

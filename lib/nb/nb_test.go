@@ -1,6 +1,11 @@
 package nb
 
-import "testing"
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
 
 func TestPickFollowsQuickMode(t *testing.T) {
 	t.Setenv(EnvQuick, "1")
@@ -55,5 +60,67 @@ func TestSaveLoadAcrossCells(t *testing.T) {
 	}
 	if err := Save("../escape", 1); err == nil {
 		t.Fatal("names with path separators must be refused")
+	}
+}
+
+func TestCachedComputesOncePerParams(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	type params struct{ Epochs int }
+	calls := 0
+	run := func(p params) func() ([]float64, error) {
+		return func() ([]float64, error) { calls++; return []float64{float64(p.Epochs), 2}, nil }
+	}
+	a := MustCached("fit", params{3}, run(params{3}))
+	b := MustCached("fit", params{3}, run(params{3}))
+	if calls != 1 || a[0] != 3 || b[0] != 3 || len(b) != 2 {
+		t.Fatalf("same key and params: %d calls, got %v then %v", calls, a, b)
+	}
+	if c := MustCached("fit", params{4}, run(params{4})); calls != 2 || c[0] != 4 {
+		t.Fatalf("a changed parameter must recompute: %d calls, got %v", calls, c)
+	}
+	// A new kernel has a new state folder: nothing stale comes back.
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	if MustCached("fit", params{3}, run(params{3})); calls != 3 {
+		t.Fatalf("a new kernel must recompute: %d calls", calls)
+	}
+	// The mode is part of the key.
+	t.Setenv(EnvQuick, "1")
+	if MustCached("fit", params{3}, run(params{3})); calls != 4 {
+		t.Fatalf("quick and full mode must not share results: %d calls", calls)
+	}
+}
+
+func TestCachedKeepsNothingOnError(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	calls := 0
+	fail := func() (int, error) { calls++; return 0, errors.New("diverged") }
+	if _, err := Cached("fit", 1, fail); err == nil || err.Error() != "diverged" {
+		t.Fatalf("want fn's error, got %v", err)
+	}
+	if v, err := Cached("fit", 1, func() (int, error) { calls++; return 7, nil }); err != nil || v != 7 || calls != 2 {
+		t.Fatalf("after an error the next call must compute: %v %v %d", v, err, calls)
+	}
+	if _, err := Cached("../x", 1, fail); err == nil {
+		t.Fatal("keys with path separators must be refused")
+	}
+	if _, err := Cached("f", func() {}, fail); err == nil || !strings.Contains(err.Error(), "cannot be hashed") {
+		t.Fatalf("unhashable parameters: %v", err)
+	}
+}
+
+func TestDirIsPerKernelAndMode(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	t.Setenv(EnvQuick, "1")
+	q := Dir("wine-checkpoint")
+	t.Setenv(EnvQuick, "0")
+	f := Dir("wine-checkpoint")
+	if q == f {
+		t.Fatal("quick and full mode share a run folder")
+	}
+	if st, err := os.Stat(f); err != nil || !st.IsDir() {
+		t.Fatalf("Dir must create the folder: %v", err)
+	}
+	if Dir("wine-checkpoint") != f {
+		t.Fatal("Dir is not stable")
 	}
 }

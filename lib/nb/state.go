@@ -47,14 +47,7 @@ func Save(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("nb: saving %q: %w", name, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, p)
+	return writeAtomic(p, b)
 }
 
 // Load reads what Save stored under name into ptr. If nothing was saved it

@@ -15,6 +15,11 @@
 //	p.Done()
 //	steps, losses := p.History()
 //
+// with every physnb trainer, whose hook is an [OnStepFn] (a Bar's OnStep method
+// is one):
+//
+//	exp.OnStep = progress.New("training", 0).OnStep
+//
 // and with GoMLX's train.Loop through [AttachToLoop].
 //
 // Updates are throttled (a few per second), so calling Step on every training

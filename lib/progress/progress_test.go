@@ -85,3 +85,35 @@ func TestAttachToLoop(t *testing.T) {
 	}
 	_ = tensors.FromValue(1)
 }
+
+func TestBarIsAHook(t *testing.T) {
+	var buf bytes.Buffer
+	b := New("fit", 0).WithWriter(&buf, false)
+	var seen []int
+	hook := Chain(nil, b.OnStep, func(s Step) error { seen = append(seen, s.Step); return nil })
+	for i := 1; i <= 4; i++ {
+		s := Step{Step: i, Total: 4, Epoch: (i + 1) / 2, EpochEnd: i%2 == 0, Loss: 1 / float64(i)}
+		if s.EpochEnd {
+			s.Metrics = map[string]float64{"test_accuracy": 0.5 + 0.1*float64(i)}
+		}
+		if err := hook(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("the chain must reach every hook: %v", seen)
+	}
+	if !strings.Contains(buf.String(), "fit 4/4") {
+		t.Fatalf("the bar must take the trainer's total and finish: %q", buf.String())
+	}
+	steps, acc := b.History("test_accuracy")
+	if len(steps) != 4 || !math.IsNaN(acc[0]) || acc[3] != 0.9 {
+		t.Fatalf("epoch metrics: %v %v", steps, acc)
+	}
+	if err := b.OnStep(Step{Step: 5, Loss: math.Inf(1)}); err == nil || !strings.Contains(err.Error(), "step 5") {
+		t.Fatalf("an infinite loss must stop training: %v", err)
+	}
+	if Chain() != nil || OnStepFn(nil).Call(Step{}) != nil {
+		t.Fatal("no hooks is the nil hook")
+	}
+}

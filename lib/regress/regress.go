@@ -37,7 +37,7 @@ type Config struct {
 	steps    int
 	batch    int
 	lr       float64
-	seed     int64
+	seed     uint64
 	showProg bool
 }
 
@@ -63,7 +63,7 @@ func (c *Config) BatchSize(n int) *Config { c.batch = n; return c }
 func (c *Config) LearningRate(lr float64) *Config { c.lr = lr; return c }
 
 // Seed sets the seed of the initial weights and of the batch order.
-func (c *Config) Seed(s int64) *Config { c.seed = s; return c }
+func (c *Config) Seed(s uint64) *Config { c.seed = s; return c }
 
 // Quiet turns the progress display off.
 func (c *Config) Quiet() *Config { c.showProg = false; return c }
@@ -154,7 +154,7 @@ func (c *Config) Fit(xs, ys []float64) (*Fit, error) {
 	f := &Fit{store: model.NewStore(), backend: b, hidden: c.hidden}
 	f.xMean, f.xScale = meanScale(xs)
 	f.yMean, f.yScale = meanScale(ys)
-	f.store.SetParam(model.ParamInitialSeed, c.seed)
+	f.store.SetParam(model.ParamInitialSeed, int64(c.seed))
 	ds, err := dataset.InMemoryFromData(b, "samples", []any{column(xs, f.xMean, f.xScale)}, []any{column(ys, f.yMean, f.yScale)})
 	if err != nil {
 		return nil, fmt.Errorf("regress: building the data set: %w", err)

@@ -1,0 +1,116 @@
+package nb
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Cached returns fn's result for key and params, computing it once per kernel.
+//
+// GoNB runs every cell as a new program, so a result computed in one cell is
+// gone in the next. Cached keeps it, as JSON, in the state folder of this
+// kernel ([StateDir]) under key and a hash of params: the first call runs fn and
+// stores what it returns; later calls with the same key and equal params read
+// it back. A changed parameter gives another hash, hence a new computation, and
+// a new kernel has a new state folder, so a stale result is never returned.
+//
+//	rep := nb.MustCached("training", exp, func() (*holography.Report, error) {
+//		return exp.Run(ctx, b)
+//	})
+//
+// params is anything encoding/json can write (an experiment's configuration);
+// T must survive a JSON round trip. An error from fn is returned and nothing is
+// stored.
+func Cached[T any](key string, params any, fn func() (T, error)) (T, error) {
+	var zero T
+	p, err := cachePath(key, params)
+	if err != nil {
+		return zero, err
+	}
+	if b, err := os.ReadFile(p); err == nil {
+		var v T
+		if err := json.Unmarshal(b, &v); err == nil {
+			return v, nil
+		}
+		// An unreadable entry (a type changed under the same key) is recomputed.
+	}
+	v, err := fn()
+	if err != nil {
+		return zero, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return zero, fmt.Errorf("nb: caching %q: %w", key, err)
+	}
+	if err := writeAtomic(p, b); err != nil {
+		return zero, fmt.Errorf("nb: caching %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// MustCached is [Cached] for notebook cells: it panics on error.
+func MustCached[T any](key string, params any, fn func() (T, error)) T {
+	return Must(Cached(key, params, fn))
+}
+
+// cachePath is StateDir()/cache/KEY-HASH.json, the hash covering the mode
+// and params.
+func cachePath(key string, params any) (string, error) {
+	if !stateName.MatchString(key) {
+		return "", fmt.Errorf("nb: cache key %q must use only letters, digits, '.', '_' and '-'", key)
+	}
+	pj, err := json.Marshal(struct {
+		Mode   string
+		Params any
+	}{Mode(), params})
+	if err != nil {
+		return "", fmt.Errorf("nb: cache key %q: its parameters cannot be hashed: %w", key, err)
+	}
+	sum := sha256.Sum256(pj)
+	return filepath.Join(StateDir(), "cache", key+"-"+hex.EncodeToString(sum[:8])+".json"), nil
+}
+
+// Dir returns a folder for this kernel's run outputs (checkpoints, exported
+// figures), below the kernel's state folder and one per mode, created if
+// needed: Dir("wine-checkpoint") in one cell is the same folder in the next,
+// and a new kernel starts with empty ones.
+func Dir(parts ...string) string {
+	for _, p := range parts {
+		if !stateName.MatchString(p) {
+			panic(fmt.Sprintf("nb: folder name %q must use only letters, digits, '.', '_' and '-'", p))
+		}
+	}
+	d := filepath.Join(append([]string{StateDir(), "run-" + Mode()}, parts...)...)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		panic(fmt.Errorf("nb: run folder: %w", err))
+	}
+	return d
+}
+
+// writeAtomic writes b to p through a temporary file in the same folder and a
+// rename, so a reader never sees half a file.
+func writeAtomic(p string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	if serr := f.Sync(); werr == nil {
+		werr = serr
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(f.Name())
+		return werr
+	}
+	return os.Rename(f.Name(), p)
+}
