@@ -97,12 +97,12 @@ func runWine(args []string) error {
 		defer os.RemoveAll(o.CheckpointDir)
 	}
 	bar := progress.New("wine classifier", 0).NoPlot()
-	o.OnStep = func(_ int, loss float64) { bar.Step(loss) }
 	lossEvery := map[string]float64{}
-	o.OnEpoch = func(e classify.EpochStats) {
-		if e.Epoch%10 == 0 {
+	o.OnStep = func(s progress.Step) error {
+		if e, ok := classify.Epoch(s); ok && e.Epoch%10 == 0 {
 			lossEvery[fmt.Sprint(e.Epoch)] = e.TrainLoss
 		}
+		return bar.Step(s.Loss)
 	}
 	r, err := classify.RunWine(b, path, o)
 	bar.Done()
@@ -189,10 +189,13 @@ func visionCNN(args []string) error {
 	}
 	steps := o.Epochs * ((tr.Len() + o.BatchSize - 1) / o.BatchSize)
 	bar := progress.New("ConvNet on "+o.Dataset, steps).NoPlot()
-	o.OnStep = func(_ int, loss float64) { bar.Step(loss) }
-	o.OnEpoch = func(e classify.EpochStats) {
-		fmt.Fprintf(os.Stderr, "\nepoch %d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.0f images/s\n",
-			e.Epoch, e.TrainLoss, e.TrainAcc, e.TestLoss, e.TestAcc, e.ImagesPerSecond)
+	o.OnStep = func(s progress.Step) error {
+		err := bar.Step(s.Loss)
+		if e, ok := classify.Epoch(s); ok {
+			fmt.Fprintf(os.Stderr, "\nepoch %d: train loss %.4f acc %.4f | test loss %.4f acc %.4f | %.0f images/s\n",
+				e.Epoch, e.TrainLoss, e.TrainAcc, e.TestLoss, e.TestAcc, e.ImagesPerSecond)
+		}
+		return err
 	}
 	r, err := vision.TrainCNN(b, tr, te, o)
 	bar.Done()
@@ -273,8 +276,11 @@ func visionTransfer(args []string) error {
 	}
 	e := transfer.Experiment{Target: *target, Model: *model, Features: *features, InputSize: *size, Labels: *labels,
 		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, FineTuneLearningRate: *fineTuneLR, Modes: modeList, Seed: *seed,
-		OnEpoch: func(m transfer.Mode, s classify.EpochStats) {
-			fmt.Fprintf(os.Stderr, "%s epoch %d: train acc %.3f, test acc %.4f (%.0f images/s)\n", m, s.Epoch, s.TrainAcc, s.TestAcc, s.ImagesPerSecond)
+		OnStep: func(st progress.Step) error {
+			if s, ok := classify.Epoch(st); ok {
+				fmt.Fprintf(os.Stderr, "%s epoch %d: train acc %.3f, test acc %.4f (%.0f images/s)\n", st.Run, s.Epoch, s.TrainAcc, s.TestAcc, s.ImagesPerSecond)
+			}
+			return nil
 		}}
 	o, err := e.Run(b)
 	if err != nil {

@@ -42,6 +42,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // ModelFn builds the network: x is a batch [B, sample shape...] (already
@@ -66,10 +67,11 @@ type Config struct {
 	Seed         uint64
 	Augment      Augmenter
 	EvalBatch    int // batch size for evaluation (default 512)
-	// OnEpoch is called after every epoch with its statistics.
-	OnEpoch func(EpochStats)
-	// OnStep is called after every training step with the batch loss.
-	OnStep func(step int, loss float64)
+	// OnStep is called after every training step with the batch loss; the
+	// last step of an epoch comes after the epoch's evaluation, with
+	// EpochEnd set and the epoch's statistics in Metrics ([Epoch] reads
+	// them back). An error it returns stops training.
+	OnStep progress.OnStepFn
 }
 
 // EpochStats are one epoch's numbers. Train loss and accuracy are averaged
@@ -81,6 +83,49 @@ type EpochStats struct {
 	TestLoss, TestAcc        float64
 	LearningRate             float64
 	Seconds, ImagesPerSecond float64
+}
+
+// Metric names of an epoch's statistics in [progress.Step.Metrics]; the test
+// values are there only when Fit has test data.
+const (
+	MetricTrainLoss       = "train_loss"
+	MetricTrainAccuracy   = "train_accuracy"
+	MetricTestLoss        = "test_loss"
+	MetricTestAccuracy    = "test_accuracy"
+	MetricLearningRate    = "learning_rate"
+	MetricImagesPerSecond = "images_per_second"
+)
+
+// metrics returns the epoch's statistics as a step's Metrics.
+func (e EpochStats) metrics() map[string]float64 {
+	m := map[string]float64{MetricTrainLoss: e.TrainLoss, MetricTrainAccuracy: e.TrainAcc,
+		MetricLearningRate: e.LearningRate, MetricImagesPerSecond: e.ImagesPerSecond}
+	if !math.IsNaN(e.TestLoss) {
+		m[MetricTestLoss], m[MetricTestAccuracy] = e.TestLoss, e.TestAcc
+	}
+	return m
+}
+
+// Epoch returns the statistics carried by the last step of an epoch, and
+// false for any other step: a hook that wants epochs reads
+//
+//	cfg.OnStep = func(s progress.Step) error {
+//		if e, ok := classify.Epoch(s); ok {
+//			fmt.Printf("epoch %d: test accuracy %.3f\n", e.Epoch, e.TestAcc)
+//		}
+//		return nil
+//	}
+func Epoch(s progress.Step) (EpochStats, bool) {
+	if !s.EpochEnd {
+		return EpochStats{}, false
+	}
+	e := EpochStats{Epoch: s.Epoch, TrainLoss: s.Metrics[MetricTrainLoss], TrainAcc: s.Metrics[MetricTrainAccuracy],
+		LearningRate: s.Metrics[MetricLearningRate], ImagesPerSecond: s.Metrics[MetricImagesPerSecond],
+		TestLoss: math.NaN(), TestAcc: math.NaN()}
+	if v, ok := s.Metrics[MetricTestLoss]; ok {
+		e.TestLoss, e.TestAcc = v, s.Metrics[MetricTestAccuracy]
+	}
+	return e, true
 }
 
 // History is the list of epochs trained, plus why training stopped.
@@ -276,7 +321,8 @@ func (c *Classifier) Fit(trainData, test *Data, cfg Config) (*History, error) {
 	sinceBest := 0
 	lr := cfg.LearningRate
 	start := time.Now()
-	step := 0
+	step, total := 0, cfg.Epochs*((n+cfg.BatchSize-1)/cfg.BatchSize)
+	var lastLoss float64
 	for epoch := 1; epoch <= cfg.Epochs; epoch++ {
 		if cfg.LRStep > 0 && epoch > 1 && (epoch-1)%cfg.LRStep == 0 {
 			lr *= cfg.LRGamma
@@ -319,9 +365,12 @@ func (c *Classifier) Fit(trainData, test *Data, cfg Config) (*History, error) {
 			sumAcc += a * float64(bs)
 			seen += bs
 			step++
-			if cfg.OnStep != nil {
-				cfg.OnStep(step, l)
+			if e < n { // the epoch's last step is reported after its evaluation
+				if err := cfg.OnStep.Call(progress.Step{Step: step, Total: total, Epoch: epoch, Loss: l}); err != nil {
+					return hist, err
+				}
 			}
+			lastLoss = l
 		}
 		secs := time.Since(t0).Seconds()
 		st := EpochStats{Epoch: epoch, TrainLoss: sumLoss / float64(seen), TrainAcc: sumAcc / float64(seen),
@@ -335,8 +384,9 @@ func (c *Classifier) Fit(trainData, test *Data, cfg Config) (*History, error) {
 			st.TestLoss, st.TestAcc = ev.Loss, ev.Accuracy
 		}
 		hist.Epochs = append(hist.Epochs, st)
-		if cfg.OnEpoch != nil {
-			cfg.OnEpoch(st)
+		if err := cfg.OnStep.Call(progress.Step{Step: step, Total: total, Epoch: epoch, EpochEnd: true, Loss: lastLoss,
+			Metrics: st.metrics()}); err != nil {
+			return hist, err
 		}
 		if test != nil && cfg.Patience > 0 {
 			if st.TestLoss < best {

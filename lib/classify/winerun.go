@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/metrics"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // WineOptions are the lesson's settings for the wine classifier; [DefaultWine]
@@ -23,8 +24,7 @@ type WineOptions struct {
 	// CheckpointDir, when set, saves the trained model there, restores it and
 	// compares the restored model's predictions with the original's.
 	CheckpointDir string
-	OnEpoch       func(EpochStats)
-	OnStep        func(step int, loss float64)
+	OnStep        progress.OnStepFn // see [Config].OnStep
 }
 
 // DefaultWine are the lesson's settings: 12 -> 64 (ReLU) -> 1, BCE, Adam 1e-3,
@@ -65,7 +65,7 @@ func RunWine(b compute.Backend, path string, o WineOptions) (*WineResult, error)
 	}
 	r.Model = New(b, WineMLP(o.Hidden), 1).Seed(int64(o.Seed)).Standardize(r.Train)
 	r.History, err = r.Model.Fit(r.Train, r.Test, Config{Epochs: o.Epochs, BatchSize: o.BatchSize,
-		LearningRate: o.LearningRate, Seed: o.Seed, OnEpoch: o.OnEpoch, OnStep: o.OnStep})
+		LearningRate: o.LearningRate, Seed: o.Seed, OnStep: o.OnStep})
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,7 @@ type Bar struct {
 	err       error
 	plotEvery time.Duration
 	yLabel    string
+	tracked   map[string]bool // metrics OnStep records besides the losses
 }
 
 type ref struct {

@@ -88,13 +88,13 @@ func TestAttachToLoop(t *testing.T) {
 
 func TestBarIsAHook(t *testing.T) {
 	var buf bytes.Buffer
-	b := New("fit", 0).WithWriter(&buf, false)
+	b := New("fit", 0).WithWriter(&buf, false).Track("test_accuracy")
 	var seen []int
 	hook := Chain(nil, b.OnStep, func(s Step) error { seen = append(seen, s.Step); return nil })
 	for i := 1; i <= 4; i++ {
 		s := Step{Step: i, Total: 4, Epoch: (i + 1) / 2, EpochEnd: i%2 == 0, Loss: 1 / float64(i)}
 		if s.EpochEnd {
-			s.Metrics = map[string]float64{"test_accuracy": 0.5 + 0.1*float64(i)}
+			s.Metrics = map[string]float64{"test_accuracy": 0.5 + 0.1*float64(i), "learning_rate": 1e-3}
 		}
 		if err := hook(s); err != nil {
 			t.Fatal(err)
@@ -110,8 +110,22 @@ func TestBarIsAHook(t *testing.T) {
 	if len(steps) != 4 || !math.IsNaN(acc[0]) || acc[3] != 0.9 {
 		t.Fatalf("epoch metrics: %v %v", steps, acc)
 	}
+	if _, lr := b.History("learning_rate"); len(lr) != 0 {
+		t.Fatalf("untracked metrics must not be drawn: %v", lr)
+	}
 	if err := b.OnStep(Step{Step: 5, Loss: math.Inf(1)}); err == nil || !strings.Contains(err.Error(), "step 5") {
 		t.Fatalf("an infinite loss must stop training: %v", err)
+	}
+	runs := New("compare", 0).WithWriter(&buf, false)
+	for _, run := range []string{"scratch", "fine-tune"} {
+		for i := 1; i <= 2; i++ {
+			if err := runs.OnStep(Step{Run: run, Step: i, Total: 2, Loss: float64(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, l := runs.History("fine-tune loss"); len(l) != 4 || !math.IsNaN(l[0]) || l[3] != 2 {
+		t.Fatalf("named runs get their own series: %v", l)
 	}
 	if Chain() != nil || OnStepFn(nil).Call(Step{}) != nil {
 		t.Fatal("no hooks is the nil hook")

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
+	"github.com/physnb/physnb/lib/progress"
 	"github.com/physnb/physnb/lib/vision"
 )
 
@@ -50,7 +51,7 @@ type Experiment struct {
 	FineTuneLearningRate float64
 	Modes                []Mode // the modes to compare (nil: all three)
 	Seed                 uint64
-	OnEpoch              func(Mode, classify.EpochStats)
+	OnStep               progress.OnStepFn // every training step of every mode (the mode is the step's Run)
 }
 
 // Outcome is what [Experiment.Run] measured.
@@ -179,7 +180,7 @@ func (e Experiment) Run(b compute.Backend) (*Outcome, error) {
 	}
 	cfg := classify.Config{Epochs: e.Epochs, BatchSize: bs, LearningRate: 1e-3, Seed: e.Seed}
 	out.Results, err = net.Compare(b, h, out.Train, out.Test, Training{Config: cfg, FineTuneLearningRate: e.FineTuneLearningRate,
-		Modes: e.Modes, Seed: int64(e.Seed), OnEpoch: e.OnEpoch})
+		Modes: e.Modes, Seed: int64(e.Seed), OnStep: e.OnStep})
 	return out, err
 }
 

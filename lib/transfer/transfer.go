@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // Run evaluates the network once on x (in the model's input layout) with a
@@ -311,8 +312,9 @@ type Training struct {
 	FineTuneLearningRate float64
 	Modes                []Mode // the modes to train, in order (nil: all of [Modes])
 	Seed                 int64  // initialisation of the head and, in Scratch mode, the network
-	// OnEpoch (optional) sees every epoch of every mode.
-	OnEpoch func(Mode, classify.EpochStats)
+	// OnStep (optional) sees every step of every mode, the mode as the
+	// step's Run.
+	OnStep progress.OnStepFn
 }
 
 // Compare trains each mode with the same labelled budget, head and
@@ -333,8 +335,8 @@ func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data,
 		if mode == FineTune && t.FineTuneLearningRate > 0 {
 			c.LearningRate = t.FineTuneLearningRate
 		}
-		if t.OnEpoch != nil {
-			c.OnEpoch = func(s classify.EpochStats) { t.OnEpoch(mode, s) }
+		if t.OnStep != nil {
+			c.OnStep = func(s progress.Step) error { s.Run = string(mode); return t.OnStep(s) }
 		}
 		var hist *classify.History
 		var err error

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // Throughput is a measured training speed.
@@ -75,7 +76,10 @@ func MeasureTraining(b compute.Backend, cfg ConvNetConfig, h, w, ch, batch, step
 	var times []time.Time
 	var cpu []float64
 	_, err := c.Fit(d, nil, classify.Config{Epochs: 1, BatchSize: batch, LearningRate: 1e-3,
-		OnStep: func(step int, _ float64) { times, cpu = append(times, time.Now()), append(cpu, cpuSeconds()) }})
+		OnStep: func(progress.Step) error {
+			times, cpu = append(times, time.Now()), append(cpu, cpuSeconds())
+			return nil
+		}})
 	if err != nil {
 		return Throughput{}, err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // CNNOptions configure a ConvNet training run on an image data set.
@@ -16,8 +17,7 @@ type CNNOptions struct {
 	LearningRate          float64
 	Regularised           bool // the lesson's second run: augmentation, 2nd dropout, L2 1e-4, StepLR(10, 0.1), early stopping (5)
 	Seed                  uint64
-	OnEpoch               func(classify.EpochStats)
-	OnStep                func(step int, loss float64)
+	OnStep                progress.OnStepFn // see [classify.Config].OnStep
 }
 
 // DefaultCNN are the lesson's settings on the given data set: its ConvNet,
@@ -30,7 +30,7 @@ func DefaultCNN(dataset string) CNNOptions {
 // plain settings, or with Regularised its second run.
 func (o CNNOptions) TrainingConfig(imageHeight int) classify.Config {
 	cfg := classify.Config{Epochs: o.Epochs, BatchSize: o.BatchSize, LearningRate: o.LearningRate, Seed: o.Seed,
-		OnEpoch: o.OnEpoch, OnStep: o.OnStep}
+		OnStep: o.OnStep}
 	if o.Regularised {
 		pad := max(1, imageHeight/8) // RandomCrop(32, padding=4) on CIFAR, 3 pixels on 28x28 images
 		cfg.Augment = FlipCrop(pad, true)
