@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/physnb/physnb/lib/notebooks"
 )
 
 // requireTool skips (or, when PHYSNB_REQUIRE_NOTEBOOKS=1 as in CI, fails) when
@@ -50,7 +52,7 @@ func requireKernel(t *testing.T, kernel string) {
 func TestNotebooksQuick(t *testing.T) {
 	requireTool(t, "jupyter", "run ./install.sh")
 	requireKernel(t, "physnb-cpu")
-	root, err := repoRoot()
+	root, err := notebooks.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestNotebooksQuick(t *testing.T) {
 	if s := os.Getenv("PHYSNB_TEST_NOTEBOOKS"); s != "" {
 		names = strings.Split(s, ",")
 	}
-	report, err := runNotebooks(notebookRunOptions{Dir: filepath.Join(root, "notebooks"), Out: out,
+	report, err := notebooks.Run(notebooks.Options{Dir: filepath.Join(root, "notebooks"), Out: out,
 		Kernel: "physnb-cpu", Quick: true, Timeout: 30 * time.Minute, Names: names, Log: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +103,7 @@ func screenshot(t *testing.T, url, pngPath string, height int) {
 		"--hide-scrollbars", "--user-data-dir="+t.TempDir(), "--virtual-time-budget=15000",
 		fmt.Sprintf("--window-size=1100,%d", height), "--screenshot="+pngPath, url)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium failed on %s: %v\n%s", url, err, lastLines(string(out), 10))
+		t.Fatalf("chromium failed on %s: %v\n%s", url, err, notebooks.LastLines(string(out), 10))
 	}
 }
 
@@ -181,7 +183,7 @@ func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 		}
 		if time.Now().After(deadline) {
 			b, _ := os.ReadFile(logPath)
-			t.Fatalf("jupyter notebook did not serve %s within 60s (last error %v):\n%s", url, err, lastLines(string(b), 15))
+			t.Fatalf("jupyter notebook did not serve %s within 60s (last error %v):\n%s", url, err, notebooks.LastLines(string(b), 15))
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/physnb/physnb/lib/notebooks"
 )
 
 // setupCell is the first cell of every notebook: it lets GoNB's scratch module
@@ -14,11 +16,11 @@ const setupCell = "!*go mod edit -replace github.com/physnb/physnb=${GONB_DIR}/.
 // TestNotebooksShareSetupCell checks every notebook's first cell, its kernel,
 // and that it is stored without outputs (the HTML gallery carries them).
 func TestNotebooksShareSetupCell(t *testing.T) {
-	root, err := repoRoot()
+	root, err := notebooks.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths, err := findNotebooks(filepath.Join(root, "notebooks"), nil)
+	paths, err := notebooks.Find(filepath.Join(root, "notebooks"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +46,7 @@ func TestNotebooksShareSetupCell(t *testing.T) {
 			continue
 		}
 		name := filepath.Base(p)
-		if len(nb.Cells) == 0 || nb.Cells[0].CellType != "code" || joinSource(nb.Cells[0].Source) != setupCell {
+		if len(nb.Cells) == 0 || nb.Cells[0].CellType != "code" || notebooks.JoinSource(nb.Cells[0].Source) != setupCell {
 			t.Errorf("%s: the first cell must be the setup cell\n  %s", name, setupCell)
 		}
 		if k := nb.Metadata.Kernelspec.Name; k != "physnb-cpu" {

@@ -1,0 +1,69 @@
+package notebooks
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// An executed notebook as nbconvert writes it: sources as strings or lists of
+// lines, a GoNB compiler error as HTML, a panic as an error output.
+const executed = `{"cells": [
+ {"cell_type": "markdown", "source": ["# A title\n", "prose"], "outputs": []},
+ {"cell_type": "code", "source": "%%\nfmt.Println(1)", "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}]},
+ {"cell_type": "code", "source": ["%%\n", "\n", "nb.Check(acc > 0.9, \"acc\")\n"], "outputs": [
+   {"output_type": "stream", "name": "stderr", "text": ["panic: result check failed\n"]},
+   {"output_type": "display_data", "data": {"text/html": "<style>x{}</style><div class=\"application/vnd.jupyter.stderr\">main.go:3: undefined: acc</div>"}},
+   {"output_type": "error", "ename": "ERROR", "evalue": "exit status 2"}]},
+ {"cell_type": "code", "source": "%%\nfmt.Println(2)", "outputs": [{"output_type": "error", "ename": "later", "evalue": "x"}]}
+]}`
+
+func TestFirstErrorAndTitle(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "demo.ipynb")
+	if err := os.WriteFile(p, []byte(executed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := Title(p); got != "A title" {
+		t.Errorf("Title = %q", got)
+	}
+	nb, err := read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, msg := firstError(nb)
+	if cell != 3 {
+		t.Fatalf("first failing cell %d, want 3 (1-based, counting every cell)", cell)
+	}
+	for _, want := range []string{`"nb.Check(acc > 0.9, \"acc\")"`, "ERROR: exit status 2", "panic: result check failed", "undefined: acc"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the description lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "x{}") {
+		t.Errorf("style blocks must be dropped:\n%s", msg)
+	}
+}
+
+func TestFindNamesTheAvailableNotebooks(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"b.ipynb", "a.ipynb"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(`{"cells": []}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := Find(dir, nil)
+	if err != nil || len(all) != 2 || filepath.Base(all[0]) != "a.ipynb" {
+		t.Fatalf("Find(all) = %v, %v", all, err)
+	}
+	if got, err := Find(dir, []string{"b.ipynb"}); err != nil || len(got) != 1 || filepath.Base(got[0]) != "b.ipynb" {
+		t.Fatalf("Find(b) = %v, %v", got, err)
+	}
+	if _, err := Find(dir, []string{"c"}); err == nil || !strings.Contains(err.Error(), "available: a, b") {
+		t.Fatalf("an unknown name must list the available ones: %v", err)
+	}
+	if _, err := Find(t.TempDir(), nil); err == nil {
+		t.Fatal("a folder without notebooks is an error")
+	}
+}
