@@ -8,33 +8,12 @@ import (
 	"strings"
 
 	"github.com/physnb/physnb/lib/data"
+	"github.com/physnb/physnb/lib/num"
 )
 
 func init() {
 	register(command{name: "data", summary: "list, verify and fetch the data sets and weights (data list|verify|fetch)", run: runData})
 	envSections = append(envSections, dataEnvSection)
-}
-
-// dataFile is one manifest file as the data commands report it.
-type dataFile struct {
-	Name     string `json:"name"`
-	Size     int64  `json:"size"`
-	License  string `json:"license"`
-	URL      string `json:"url"`
-	OnDemand bool   `json:"on_demand"`
-	Status   string `json:"status"`
-	Path     string `json:"path,omitempty"`
-	Message  string `json:"message,omitempty"`
-}
-
-type dataReport struct {
-	Dirs     []string   `json:"dirs"`
-	Download string     `json:"download_dir"`
-	Files    []dataFile `json:"files"`
-	OK       int        `json:"ok"`
-	Missing  int        `json:"missing"`
-	Bad      int        `json:"bad"`
-	Failed   []string   `json:"failed"`
 }
 
 func runData(args []string) error {
@@ -59,46 +38,11 @@ func runData(args []string) error {
 		}
 		return err
 	}
-	entries, err := selectEntries(fs.Args(), sub == "fetch")
+	entries, err := data.Select(fs.Args(), sub == "fetch")
 	if err != nil {
 		return err
 	}
-	r := dataReport{Dirs: data.Dirs(), Download: data.Dir(), Files: []dataFile{}, Failed: []string{}}
-	var fetchErrs []string
-	for _, e := range entries {
-		f := dataFile{Name: e.Name, Size: e.Size, License: e.License, URL: e.URL, OnDemand: e.OnDemand}
-		if sub == "fetch" {
-			if p, err := data.Fetch(e); err != nil {
-				fetchErrs = append(fetchErrs, err.Error())
-				f.Message = err.Error()
-			} else {
-				f.Path = p
-			}
-		}
-		v := data.Verify(e)
-		f.Status = string(v.Status)
-		if f.Message == "" {
-			f.Message = v.Message
-		}
-		if v.Path != "" {
-			f.Path = v.Path
-		}
-		switch {
-		case v.OK():
-			r.OK++
-		case v.Status == data.StatusMissing:
-			r.Missing++
-			if sub == "fetch" || (sub == "verify" && (all || !e.OnDemand)) {
-				r.Failed = append(r.Failed, e.Name)
-			}
-		default:
-			r.Bad++
-			if sub != "list" {
-				r.Failed = append(r.Failed, e.Name)
-			}
-		}
-		r.Files = append(r.Files, f)
-	}
+	r := data.Survey(entries, data.Op(sub), all)
 	if *asJSON {
 		if err := printJSON(r); err != nil {
 			return err
@@ -106,9 +50,9 @@ func runData(args []string) error {
 	} else {
 		printDataReport(sub, r)
 	}
-	if len(fetchErrs) > 0 && !*asJSON {
+	if len(r.FetchErrors) > 0 && !*asJSON {
 		fmt.Fprintln(os.Stderr)
-		for _, m := range fetchErrs {
+		for _, m := range r.FetchErrors {
 			fmt.Fprintln(os.Stderr, m)
 		}
 	}
@@ -123,41 +67,7 @@ func runData(args []string) error {
 	return nil
 }
 
-// selectEntries returns the named manifest entries (all of them when no
-// name is given; for fetch, all files that are not fetched on demand).
-func selectEntries(names []string, fetch bool) ([]data.Entry, error) {
-	if len(names) == 0 {
-		var out []data.Entry
-		for _, e := range data.Manifest {
-			if !fetch || !e.OnDemand {
-				out = append(out, e)
-			}
-		}
-		return out, nil
-	}
-	var out []data.Entry
-	var unknown []string
-	for _, n := range names {
-		matched := false
-		for _, e := range data.Manifest {
-			// A folder name selects everything under it: `fetch mnist`.
-			if e.Name == n || strings.HasPrefix(e.Name, strings.TrimSuffix(n, "/")+"/") {
-				out = append(out, e)
-				matched = true
-			}
-		}
-		if !matched {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, fmt.Errorf("not in the manifest: %s (`physnb data list` shows the known files; a folder name such as mnist selects all its files)",
-			strings.Join(unknown, ", "))
-	}
-	return out, nil
-}
-
-func printDataReport(sub string, r dataReport) {
+func printDataReport(sub string, r *data.Report) {
 	fmt.Printf("data folders: %s (downloads go to %s)\n\n", strings.Join(r.Dirs, string(os.PathListSeparator)), r.Download)
 	width := 0
 	for _, f := range r.Files {
@@ -169,9 +79,9 @@ func printDataReport(sub string, r dataReport) {
 			status = "not fetched (on demand)"
 		}
 		if sub == "list" {
-			fmt.Printf("%-*s  %10s  %-20s  %s\n", width, f.Name, dataSize(f.Size), dataShorten(f.License, 20), status)
+			fmt.Printf("%-*s  %10s  %-20s  %s\n", width, f.Name, num.Bytes(f.Size), dataShorten(f.License, 20), status)
 		} else {
-			fmt.Printf("%-*s  %10s  %s\n", width, f.Name, dataSize(f.Size), status)
+			fmt.Printf("%-*s  %10s  %s\n", width, f.Name, num.Bytes(f.Size), status)
 		}
 		if f.Message != "" && f.Status != string(data.StatusMissing) && sub != "fetch" {
 			fmt.Printf("    %s\n", f.Message)
@@ -185,28 +95,8 @@ func printDataReport(sub string, r dataReport) {
 }
 
 func dataEnvSection() (string, any, []string) {
-	type summary struct {
-		Dirs    []string `json:"dirs"`
-		OK      int      `json:"ok"`
-		Missing []string `json:"missing"`
-		Bad     []string `json:"bad"`
-	}
-	s := summary{Dirs: data.Dirs(), Missing: []string{}, Bad: []string{}}
-	for _, e := range data.Manifest {
-		v := data.Verify(e)
-		switch {
-		case v.OK():
-			s.OK++
-		case v.Status == data.StatusMissing:
-			if !e.OnDemand {
-				s.Missing = append(s.Missing, e.Name)
-			}
-		default:
-			s.Bad = append(s.Bad, e.Name)
-		}
-	}
-	line := fmt.Sprintf("data:     %s: %d/%d files ok", strings.Join(s.Dirs, string(os.PathListSeparator)), s.OK, len(data.Manifest))
-	lines := []string{line}
+	s := data.ManifestStatus()
+	lines := []string{fmt.Sprintf("data:     %s: %d/%d files ok", strings.Join(s.Dirs, string(os.PathListSeparator)), s.OK, len(data.Manifest))}
 	if len(s.Missing) > 0 {
 		lines = append(lines, fmt.Sprintf("          missing: %s (physnb data fetch)", strings.Join(s.Missing, ", ")))
 	}
@@ -214,16 +104,6 @@ func dataEnvSection() (string, any, []string) {
 		lines = append(lines, fmt.Sprintf("          bad: %s (physnb data verify)", strings.Join(s.Bad, ", ")))
 	}
 	return "data", s, lines
-}
-
-func dataSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func dataShorten(s string, n int) string {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/physnb/physnb/lib/data"
 )
 
 // TestDataVerify: a corrupted and a truncated copy make `data verify` fail
@@ -21,7 +23,7 @@ func TestDataVerify(t *testing.T) {
 	}
 	write("holography/qcd-chiral-condensate.csv", strings.Repeat("x", 136)) // right size, wrong bytes
 	write("wine/winequality.names", "short")
-	var r dataReport
+	var r data.Report
 	err := runJSON(t, runData, &r, "verify")
 	if err == nil {
 		t.Fatal("verify passed with corrupted files")
@@ -43,7 +45,7 @@ func TestDataVerify(t *testing.T) {
 	if strings.Contains(failed, "cifar10/cifar-10-binary.tar.gz") {
 		t.Errorf("an on-demand file counts as a failure without --all: %q", failed)
 	}
-	var listed dataReport
+	var listed data.Report
 	if err := runJSON(t, runData, &listed, "list"); err != nil {
 		t.Errorf("list should not fail on bad files: %v", err)
 	}
