@@ -2,14 +2,15 @@
 // gonum/plot, in one consistent style, and shows them inline in a GoNB notebook
 // or saves them to files (SVG, PNG or PDF, by extension).
 //
-// A figure is built line by line and then shown or saved:
+// A figure is built line by line and then shown or saved (the package's
+// examples run these calls):
 //
 //	f := plots.New("Metric function", "η", "H(η)")
 //	f.Line("learned", eta, hLearned).Dashed("exact 3 coth 3η", eta, hExact)
 //	f.Display()               // inline in the notebook (does nothing outside GoNB)
 //	err := f.Save("h.svg")    // from the command line
 //
-// Several figures side by side: plots.Row(f1, f2).Display(). Images with labels:
+// Several figures side by side: plots.Row{f1, f2}.Display(). Images with labels:
 // plots.ImageGrid. Two-dimensional data: plots.Heatmap.
 //
 // Every method checks its input (equal lengths, finite values where required)
