@@ -46,3 +46,13 @@ func ExampleMeanStd() {
 	fmt.Printf("%.3f %.3f\n", m, s)
 	// Output: 2.500 1.291
 }
+
+func ExampleLinspace() {
+	fmt.Println(Linspace(1, 0.1, 4))
+	// Output: [1 0.7 0.4 0.1]
+}
+
+func ExampleBytes() {
+	fmt.Println(Bytes(512), Bytes(1536), Bytes(170<<20))
+	// Output: 512 B 1.5 kB 170.0 MB
+}
