@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/png"
@@ -148,10 +150,16 @@ func checkRendered(t *testing.T, url, pngPath string, height int) {
 	}
 }
 
-// checkLiveNotebook starts a Jupyter notebook server on the folder and renders
-// the notebook page as a user would see it in the browser.
+// checkLiveNotebook starts a Jupyter notebook server on the folder, with token
+// authentication on (a random token), and renders the notebook page as a user
+// would see it in the browser.
 func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 	requireTool(t, "chromium", "install Debian's chromium (./install.sh --dev)")
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		t.Fatal(err)
+	}
+	token := hex.EncodeToString(tok)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +169,7 @@ func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	server := exec.CommandContext(ctx, "jupyter", "notebook", "--no-browser", "--allow-root",
-		fmt.Sprintf("--port=%d", port), "--ip=127.0.0.1", "--NotebookApp.token=", "--NotebookApp.password=",
+		fmt.Sprintf("--port=%d", port), "--ip=127.0.0.1", "--NotebookApp.token="+token, "--NotebookApp.password=",
 		"--notebook-dir="+dir)
 	server.Env = append(os.Environ(), "JUPYTER_RUNTIME_DIR="+t.TempDir())
 	logPath := filepath.Join(t.TempDir(), "jupyter.log")
@@ -171,13 +179,14 @@ func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 		t.Fatalf("starting jupyter notebook: %v", err)
 	}
 	defer func() { cancel(); _ = server.Wait() }()
-	url := fmt.Sprintf("http://127.0.0.1:%d/notebooks/%s", port, notebook)
+	page := fmt.Sprintf("http://127.0.0.1:%d/notebooks/%s", port, notebook)
+	url := page + "?token=" + token
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if resp.StatusCode == 200 && resp.Request.URL.Path == "/notebooks/"+notebook {
 				break
 			}
 		}
@@ -186,6 +195,12 @@ func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 			t.Fatalf("jupyter notebook did not serve %s within 60s (last error %v):\n%s", url, err, notebooks.LastLines(string(b), 15))
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+	// Without the token the server asks for it instead of serving the notebook.
+	if resp, err := http.Get(page); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.Request.URL.Path != "/login" {
+		t.Fatalf("the notebook server served %s without its token (ended at %s, status %d)", page, resp.Request.URL, resp.StatusCode)
 	}
 	checkRendered(t, url, pngPath, 2000)
 }
