@@ -53,10 +53,11 @@ apt_install() {
   Install them with:  sudo apt-get install -y ${pkgs[*]}   then re-run ./install.sh"
   fi
   step "apt-get install ${pkgs[*]}"
-  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/tmp/physnb-apt.log 2>&1; then
-    $SUDO apt-get update -q >/tmp/physnb-apt-update.log 2>&1 || die "apt-get update failed: see /tmp/physnb-apt-update.log"
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >/tmp/physnb-apt.log 2>&1 ||
-      die "apt-get install ${pkgs[*]} failed: see /tmp/physnb-apt.log"
+  APT_LOG="$(mktemp "${TMPDIR:-/tmp}/physnb-apt.XXXXXX.log")"
+  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >"$APT_LOG" 2>&1; then
+    $SUDO apt-get update -q >>"$APT_LOG" 2>&1 || die "apt-get update failed: see $APT_LOG"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}" >>"$APT_LOG" 2>&1 ||
+      die "apt-get install ${pkgs[*]} failed: see $APT_LOG"
   fi
 }
 
@@ -70,7 +71,7 @@ elif [ "$MODE" = check ]; then
   need jupyter "jupyter with nbconvert (apt-get install jupyter-notebook jupyter-nbconvert jupyter-client)"
 else
   apt_install jupyter-notebook jupyter-nbconvert jupyter-client
-  have_jupyter || die "jupyter was installed but 'jupyter nbconvert' does not run: see /tmp/physnb-apt.log"
+  have_jupyter || die "jupyter was installed but 'jupyter nbconvert' does not run: see ${APT_LOG:-the apt log}"
   ok "jupyter nbconvert $(jupyter nbconvert --version)"
 fi
 
@@ -141,6 +142,13 @@ for k in physnb-cpu physnb-cuda; do
     need "$k" "kernel $k (run ./install.sh)"
   else
     have_jupyter || die "cannot install kernel $k: jupyter is missing"
+    if [ -n "$installed" ] && [ -f "$installed/kernel.json" ]; then
+      # Kernels are per user: say so when another checkout's kernel is replaced.
+      other="$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('env',{}).get('PHYSNB_ROOT',''))" "$installed/kernel.json" 2>/dev/null || true)"
+      if [ -n "$other" ] && [ "$other" != "$ROOT" ]; then
+        printf '    note: kernel %s pointed at the checkout %s; it now points at this one, %s\n' "$k" "$other" "$ROOT"
+      fi
+    fi
     jupyter kernelspec install --user --replace --name "$k" "$tmpd/$k" >/dev/null 2>&1 || die "jupyter kernelspec install $k failed"
     ok "installed $k at $(kernel_dir "$k")"
   fi
