@@ -15,6 +15,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -69,6 +70,9 @@ func main() {
 		os.Exit(2)
 	}
 	if err := c.run(os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) { // -h: the flag package printed the usage
+			return
+		}
 		if err != errSilent && err.Error() != "" {
 			fmt.Fprintf(os.Stderr, "physnb %s: %v\n", c.name, err)
 		}
