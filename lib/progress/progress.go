@@ -65,7 +65,8 @@ type Bar struct {
 	err       error
 	plotEvery time.Duration
 	yLabel    string
-	tracked   map[string]bool // metrics OnStep records besides the losses
+	tracked   map[string]bool       // metrics OnStep records besides the losses
+	update    func(id, html string) // the notebook display (gonbui.UpdateHTML; tests replace it)
 }
 
 type ref struct {
@@ -246,6 +247,9 @@ func (b *Bar) drawLocked(now time.Time, final bool) {
 	}
 }
 
+// drawHTML updates the bar and the live plot in two displays of their own
+// (ids htmlID and htmlID+"-plot"): the bar at every update, the plot every
+// plotEvery and at the end, so that a bar update never erases the plot.
 func (b *Bar) drawHTML(now time.Time, text string, final bool) {
 	frac := 0.0
 	if b.total > 0 {
@@ -255,17 +259,18 @@ func (b *Bar) drawHTML(now time.Time, text string, final bool) {
 	if b.err != nil {
 		colour = "#c00"
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<div style="font-family:sans-serif;font-size:13px">`+
+	update := b.update
+	if update == nil {
+		update = gonbui.UpdateHTML
+	}
+	update(b.htmlID, fmt.Sprintf(`<div style="font-family:sans-serif;font-size:13px">`+
 		`<div style="width:420px;height:12px;border:1px solid #999;border-radius:3px">`+
 		`<div style="width:%.1f%%;height:100%%;background:%s"></div></div>`+
-		`<div style="margin:3px 0 6px 0">%s</div>`, 100*frac, colour, html.EscapeString(text))
-	if b.plot && len(b.steps) > 1 && (final || now.Sub(b.lastPlot) > b.plotEvery) {
+		`<div style="margin:3px 0 6px 0">%s</div></div>`, 100*frac, colour, html.EscapeString(text)))
+	if b.plot && len(b.steps) > 1 && (final || b.lastPlot.IsZero() || now.Sub(b.lastPlot) > b.plotEvery) {
 		b.lastPlot = now
-		sb.WriteString(plots.HTML(b.figure()))
+		update(b.htmlID+"-plot", "<div>"+plots.HTML(b.figure())+"</div>")
 	}
-	sb.WriteString("</div>")
-	gonbui.UpdateHTML(b.htmlID, sb.String())
 }
 
 // Figure returns the curves recorded so far as a figure.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -129,5 +130,37 @@ func TestBarIsAHook(t *testing.T) {
 	}
 	if Chain() != nil || OnStepFn(nil).Call(Step{}) != nil {
 		t.Fatal("no hooks is the nil hook")
+	}
+}
+
+// In a notebook the bar and the live plot have displays of their own: the
+// frequent bar updates never replace the plot, and the plot is drawn once
+// there are two points, then every plotEvery, and at the end.
+func TestNotebookBarKeepsThePlot(t *testing.T) {
+	b := New("fit", 0)
+	b.htmlID = "bar"
+	b.plotEvery = time.Hour
+	shown := map[string]string{}
+	updates := map[string]int{}
+	b.update = func(id, h string) { shown[id] = h; updates[id]++ }
+	hasPlot := func() bool { return strings.Contains(shown["bar-plot"], "<svg") || strings.Contains(shown["bar-plot"], "<img") }
+	for i := 1; i <= 40; i++ {
+		if err := b.Observe(i, map[string]float64{"loss": 1 / float64(i)}); err != nil {
+			t.Fatal(err)
+		}
+		b.lastDraw = time.Time{} // as if 300 ms had passed: every step updates the bar
+		if i >= 2 && !hasPlot() {
+			t.Fatalf("step %d: the live plot is not on the page", i)
+		}
+		if strings.Contains(shown["bar"], "<svg") || strings.Contains(shown["bar"], "<img") {
+			t.Fatal("the bar's display must hold only the bar")
+		}
+	}
+	b.Done()
+	if !strings.Contains(shown["bar"], "fit step 40") || !hasPlot() {
+		t.Fatalf("final bar %q, plot shown: %v", shown["bar"], hasPlot())
+	}
+	if updates["bar"] < 40 || updates["bar-plot"] != 2 {
+		t.Fatalf("bar drawn %d times (want ≥ 40), plot %d times (want 2: first time and at the end)", updates["bar"], updates["bar-plot"])
 	}
 }
