@@ -9,9 +9,11 @@ import (
 	"image/png"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,9 @@ func TestNotebooksQuick(t *testing.T) {
 		if r.Name == "00-getting-started" && r.HTML != "" {
 			t.Run("browser", func(t *testing.T) {
 				checkRendered(t, "file://"+r.HTML, filepath.Join(out, "getting-started-html.png"), 4000)
+			})
+			t.Run("served", func(t *testing.T) {
+				checkTypeset(t, out, filepath.Base(r.HTML))
 			})
 			t.Run("live", func(t *testing.T) {
 				checkLiveNotebook(t, filepath.Dir(filepath.Join(out, "executed", "x")), "00-getting-started.ipynb", filepath.Join(out, "getting-started-live.png"))
@@ -204,3 +209,34 @@ func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 	}
 	checkRendered(t, url, pngPath, 2000)
 }
+
+// checkTypeset serves the gallery folder over HTTP, as a web server would
+// publish it, and checks in headless Chromium that the page's equations are
+// typeset: MathJax's output elements are there and no raw $...$ is left in
+// the text.
+func checkTypeset(t *testing.T, dir, page string) {
+	requireTool(t, "chromium", "install Debian's chromium (./install.sh --dev)")
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--user-data-dir="+t.TempDir(), "--virtual-time-budget=20000",
+		"--dump-dom", srv.URL+"/"+page)
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom %s: %v", page, err)
+	}
+	typeset := strings.Count(string(dom), `class="mjx-math"`)
+	text := scriptOrStyle.ReplaceAllString(string(dom), "")
+	raw := rawMath.FindAllString(text, 3)
+	t.Logf("%s served over HTTP: %d typeset equations, raw TeX left: %q", page, typeset, raw)
+	if typeset == 0 || len(raw) > 0 {
+		t.Fatalf("%s served over HTTP: %d typeset equations and raw TeX %q: the page's MathJax did not run", page, typeset, raw)
+	}
+}
+
+var (
+	scriptOrStyle = regexp.MustCompile(`(?s)<(script|style)[^>]*>.*?</(script|style)>`)
+	rawMath       = regexp.MustCompile(`\$\$[^$]+\$\$|\$[^$\s][^$]*\\[a-zA-Z]+[^$]*\$`)
+)

@@ -271,6 +271,9 @@ func Run(o Options) (*Report, error) {
 				r.Error = fmt.Sprintf("HTML export failed (%v): %s", err, LastLines(convErr.String(), 10))
 			} else if err == nil {
 				r.HTML = filepath.Join(out, name+".html")
+				if err := publish(r.HTML, out); err != nil && r.Error == "" {
+					r.Error = err.Error()
+				}
 			}
 		}
 		r.OK = r.Error == ""
@@ -294,6 +297,20 @@ func Run(o Options) (*Report, error) {
 		return report, err
 	}
 	return report, nil
+}
+
+// publish makes an exported page stand on its own: its MathJax and
+// require.js links point at the gallery's own copy, bundled beside it.
+func publish(page, out string) error {
+	b, err := os.ReadFile(page)
+	if err != nil {
+		return err
+	}
+	b, used := relinkAssets(b)
+	if err := bundleAssets(out, used); err != nil {
+		return err
+	}
+	return os.WriteFile(page, b, 0o644)
 }
 
 func LastLines(s string, n int) string {

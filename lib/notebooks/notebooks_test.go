@@ -67,3 +67,34 @@ func TestFindNamesTheAvailableNotebooks(t *testing.T) {
 		t.Fatal("a folder without notebooks is an error")
 	}
 }
+
+func TestRelinkAndBundleAssets(t *testing.T) {
+	page := []byte(`<script src="file:///usr/share/javascript/requirejs/require.min.js"></script>
+<script src="file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"></script>
+<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js?config=TeX-AMS_CHTML-full,Safe"></script>`)
+	got, used := relinkAssets(page)
+	want := `<script src="assets/requirejs/require.min.js"></script>
+<script src="assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"></script>
+<script src="assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"></script>`
+	if string(got) != want || !used["mathjax"] || !used["requirejs"] {
+		t.Fatalf("relinked:\n%s\nused %v", got, used)
+	}
+	if _, err := os.Stat("/usr/share/javascript/mathjax/MathJax.js"); err != nil {
+		t.Skip("libjs-mathjax is not installed here: nothing to bundle")
+	}
+	out := t.TempDir()
+	if err := bundleAssets(out, used); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"mathjax/MathJax.js", "mathjax/config/TeX-AMS_CHTML-full.js", "mathjax/jax/output/CommonHTML/jax.js", "requirejs/require.min.js"} {
+		if _, err := os.Stat(filepath.Join(out, AssetsDir, f)); err != nil {
+			t.Errorf("bundle lacks %s", f)
+		}
+	}
+	old := jsRoots
+	jsRoots = []string{t.TempDir()}
+	defer func() { jsRoots = old }()
+	if err := bundleAssets(t.TempDir(), used); err == nil || !strings.Contains(err.Error(), "apt-get install libjs-") {
+		t.Fatalf("without the scripts the error must say what to install: %v", err)
+	}
+}

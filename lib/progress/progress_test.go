@@ -143,7 +143,9 @@ func TestNotebookBarKeepsThePlot(t *testing.T) {
 	shown := map[string]string{}
 	updates := map[string]int{}
 	b.update = func(id, h string) { shown[id] = h; updates[id]++ }
-	hasPlot := func() bool { return strings.Contains(shown["bar-plot"], "<svg") || strings.Contains(shown["bar-plot"], "<img") }
+	hasPlot := func() bool {
+		return strings.Contains(shown["bar-plot"], "<svg") || strings.Contains(shown["bar-plot"], "<img")
+	}
 	for i := 1; i <= 40; i++ {
 		if err := b.Observe(i, map[string]float64{"loss": 1 / float64(i)}); err != nil {
 			t.Fatal(err)
