@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Cached returns fn's result for key and params, computing it once per kernel.
@@ -89,6 +90,20 @@ func Dir(parts ...string) string {
 		panic(fmt.Errorf("nb: run folder: %w", err))
 	}
 	return d
+}
+
+// DirFor returns a run folder for key and params, like [Dir]: the same
+// folder for the same parameters in this kernel and mode, another for other
+// parameters. A checkpoint kept there is never resumed by a run with
+// changed parameters:
+//
+//	e.Out = nb.DirFor("flow", e) // the checkpoint of this configuration
+func DirFor(key string, params any) string {
+	p, err := cachePath(key, params)
+	if err != nil {
+		panic(err)
+	}
+	return Dir(strings.TrimSuffix(filepath.Base(p), ".json"))
 }
 
 // writeAtomic writes b to p through a temporary file in the same folder and a

@@ -124,3 +124,15 @@ func TestDirIsPerKernelAndMode(t *testing.T) {
 		t.Fatal("Dir is not stable")
 	}
 }
+
+func TestDirForFollowsTheParameters(t *testing.T) {
+	t.Setenv("GONB_TMP_DIR", t.TempDir())
+	type params struct{ Depth int }
+	a, b := DirFor("flow", params{2}), DirFor("flow", params{3})
+	if a == b || DirFor("flow", params{2}) != a {
+		t.Fatalf("DirFor: %s %s", a, b)
+	}
+	if st, err := os.Stat(a); err != nil || !st.IsDir() {
+		t.Fatal("DirFor must create the folder")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,7 +58,7 @@ type Options struct {
 	Quick   bool          // PHYSNB_QUICK=1
 	Timeout time.Duration // per cell
 	Names   []string      // empty: all
-	Log     *os.File      // progress lines (stderr)
+	Log     io.Writer     // progress lines (stderr); nil: none
 }
 
 // RepoRoot finds this checkout: $PHYSNB_ROOT, else the nearest parent of the
@@ -244,23 +245,18 @@ func Run(o Options) (*Report, error) {
 		}
 		r := Result{Name: name, Title: Title(p)}
 		start := time.Now()
-		cmd := exec.Command("jupyter", "nbconvert", "--to", "notebook", "--execute", "--allow-errors",
-			"--ExecutePreprocessor.kernel_name="+o.Kernel,
-			fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(o.Timeout.Seconds())),
-			"--output-dir", executed, "--output", name, filepath.Base(p))
-		cmd.Dir = filepath.Dir(p) // the kernel starts here: GONB_DIR is the notebooks folder
-		cmd.Env = env
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		runErr := cmd.Run()
-		r.Seconds = time.Since(start).Seconds()
 		execPath := filepath.Join(executed, name+".ipynb")
-		if runErr != nil {
-			r.Error = fmt.Sprintf("nbconvert failed (%v): %s", runErr, LastLines(stderr.String(), 15))
-		} else if nb, err := read(execPath); err != nil {
+		runErr := execute(p, execPath, o, env, fmt.Sprintf("[%d/%d] %s", i+1, len(paths), name))
+		r.Seconds = time.Since(start).Seconds()
+		if nb, err := read(execPath); err != nil {
 			r.Error = err.Error()
+			if runErr != nil {
+				r.Error = runErr.Error()
+			}
 		} else if cell, msg := firstError(nb); cell > 0 {
 			r.Cell, r.Error = cell, msg
+		} else if runErr != nil {
+			r.Error = runErr.Error()
 		}
 		// Export whatever was executed, failures included: the other cells' results stay visible.
 		if _, err := os.Stat(execPath); err == nil {

@@ -2,9 +2,11 @@ package notebooks
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // An executed notebook as nbconvert writes it: sources as strings or lists of
@@ -96,5 +98,71 @@ func TestRelinkAndBundleAssets(t *testing.T) {
 	defer func() { jsRoots = old }()
 	if err := bundleAssets(t.TempDir(), used); err == nil || !strings.Contains(err.Error(), "apt-get install libjs-") {
 		t.Fatalf("without the scripts the error must say what to install: %v", err)
+	}
+}
+
+func TestETAFromThePreviousRun(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "x.ipynb")
+	write := func(mode, status string) {
+		nb := `{"metadata": {"physnb": {"mode": "` + mode + `", "status": "` + status + `"}}, "cells": [
+		  {"metadata": {}}, {"metadata": {"physnb": {"seconds": 60}}}, {"metadata": {"physnb": {"seconds": 30}}}]}`
+		if err := os.WriteFile(p, []byte(nb), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("quick", "ok")
+	prev := cellSeconds(p, "quick")
+	if got := eta(prev, 2); got != ", about 1m30s left (previous run)" {
+		t.Errorf("from cell 2: %q", got)
+	}
+	if got := eta(prev, 3); got != ", about 30s left (previous run)" {
+		t.Errorf("from cell 3: %q", got)
+	}
+	if cellSeconds(p, "full") != nil {
+		t.Error("a quick run's times must not predict a full run")
+	}
+	write("quick", "timeout")
+	if cellSeconds(p, "quick") != nil || eta(nil, 1) != "" {
+		t.Error("an incomplete run predicts nothing")
+	}
+}
+
+// A cell that runs past the time limit stops the notebook, and the executed
+// notebook and its HTML keep the cells that ran (needs Jupyter and the
+// physnb-cpu kernel).
+func TestTimeoutKeepsThePartialNotebook(t *testing.T) {
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Skip("jupyter is not installed")
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "physnb-cpu") {
+		t.Skip("the physnb-cpu kernel is not installed")
+	}
+	dir := t.TempDir()
+	nb := `{"cells": [
+ {"cell_type": "markdown", "metadata": {}, "source": ["# Slow"]},
+ {"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], "source": ["%%\n", "fmt.Println(\"first cell ran\")"]},
+ {"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], "source": ["%%\n", "time.Sleep(time.Minute)"]},
+ {"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], "source": ["%%\n", "fmt.Println(\"never\")"]}],
+ "metadata": {"kernelspec": {"name": "physnb-cpu", "display_name": "Go (physnb, CPU)", "language": "go"}},
+ "nbformat": 4, "nbformat_minor": 5}`
+	if err := os.WriteFile(filepath.Join(dir, "slow.ipynb"), []byte(nb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	out := t.TempDir()
+	rep, err := Run(Options{Dir: dir, Out: out, Kernel: "physnb-cpu", Timeout: 15 * time.Second, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Notebooks[0]
+	if r.OK || r.Cell != 3 || !strings.Contains(r.Error, "time limit") {
+		t.Fatalf("want a failure at cell 3 naming the time limit, got %+v", r)
+	}
+	page, err := os.ReadFile(r.HTML)
+	if err != nil || !strings.Contains(string(page), "first cell ran") || strings.Contains(string(page), ">never") {
+		t.Fatalf("the HTML must keep the first cell's output (err %v)", err)
+	}
+	if !strings.Contains(log.String(), "slow: cell 2/3") {
+		t.Errorf("no per-cell progress:\n%s", log.String())
 	}
 }
