@@ -72,7 +72,7 @@ func TestNeuralRGMNISTQuick(t *testing.T) {
 	if _, _, err := mnistrg.Load(""); err != nil {
 		t.Skipf("MNIST not available: %v", err)
 	}
-	var r nrgMNISTReport
+	var r mnistrg.Report
 	if err := runJSON(t, runNeuralRG, &r, "mnist", "--quick"); err != nil {
 		t.Fatal(err)
 	}
