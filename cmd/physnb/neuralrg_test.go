@@ -20,7 +20,7 @@ func TestIsingExactCommand(t *testing.T) {
 	}
 }
 
-// `physnb neuralrg train --quick`: the issue's JSON fields are there and the
+// `physnb neuralrg train --quick`: the report's JSON fields are there and the
 // loss lies above the exact bound and well below its starting value.
 func TestNeuralRGTrainQuick(t *testing.T) {
 	var raw map[string]any
