@@ -3,10 +3,10 @@ package mnistrg
 import (
 	"context"
 	"fmt"
-	"image"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/flows"
 	"github.com/physnb/physnb/lib/plots"
 	"github.com/physnb/physnb/lib/progress"
 )
@@ -182,20 +182,12 @@ func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error)
 // Grid draws images of [Model.Generate] as a grid, one row per sample and one
 // column per MERA level (intensities 0 black to 1 white).
 func Grid(title string, samples [][]Image) (*plots.ImageGridFigure, error) {
-	var imgs []image.Image
-	var labels []string
-	for _, levels := range samples {
-		for _, im := range levels {
-			img, err := plots.GrayImage(im.Pixels, im.Size, im.Size, 0, 1)
-			if err != nil {
-				return nil, err
-			}
-			imgs, labels = append(imgs, img), append(labels, im.Name)
-		}
-	}
 	cols := 0
 	if len(samples) > 0 {
 		cols = len(samples[0])
 	}
-	return plots.ImageGrid(title, imgs, labels, cols), nil
+	return flows.ReadoutGrid(title, len(samples), cols, func(r, c int) (string, int, []float64) {
+		im := samples[r][c]
+		return im.Name, im.Size, im.Pixels
+	}, 0, 1)
 }
