@@ -20,7 +20,7 @@ func TestIsingExactCommand(t *testing.T) {
 	}
 }
 
-// `physnb neuralrg train --quick`: the issue's JSON fields are there and the
+// `physnb neuralrg train --quick`: the report's JSON fields are there and the
 // loss lies above the exact bound and well below its starting value.
 func TestNeuralRGTrainQuick(t *testing.T) {
 	var raw map[string]any
@@ -72,7 +72,7 @@ func TestNeuralRGMNISTQuick(t *testing.T) {
 	if _, _, err := mnistrg.Load(""); err != nil {
 		t.Skipf("MNIST not available: %v", err)
 	}
-	var r nrgMNISTReport
+	var r mnistrg.Report
 	if err := runJSON(t, runNeuralRG, &r, "mnist", "--quick"); err != nil {
 		t.Fatal(err)
 	}

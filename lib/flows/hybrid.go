@@ -23,13 +23,14 @@ type HybridConfig struct {
 	// Chains run side by side (>= 2): their spread gives an error bar that does
 	// not rely on an autocorrelation estimate, and every round costs one
 	// batched flow evaluation for all of them.
-	Chains int
+	Chains int `json:"chains"`
 	// Burn rounds are discarded, Steps rounds are measured (both per chain).
-	Burn, Steps int
+	Burn  int `json:"burn"`
+	Steps int `json:"steps"`
 	// LocalMoves local moves precede each flow proposal; 0 gives the plain
 	// independence sampler of [Metropolis].
-	LocalMoves int
-	Seed       uint64
+	LocalMoves int    `json:"local_moves"`
+	Seed       uint64 `json:"seed"`
 }
 
 func (c HybridConfig) validate() error {
@@ -111,15 +112,15 @@ func localMoves(s *Samples, move LocalMove, n int, rng *rand.Rand) error {
 
 // Estimate is a Monte Carlo average over parallel chains with two error bars.
 type Estimate struct {
-	Mean float64
+	Mean float64 `json:"mean"`
 	// StdErr is √(τ Var / n) over all n = chains x steps measurements, τ the
 	// integrated autocorrelation time pooled over the chains.
-	StdErr float64
+	StdErr float64 `json:"std_err"`
 	// BetweenErr is the standard deviation of the chains' own means over
 	// √chains: independent of any τ estimate, honest as long as each chain has
 	// forgotten its start.
-	BetweenErr float64
-	Tau        float64
+	BetweenErr float64 `json:"between_err"`
+	Tau        float64 `json:"tau"`
 }
 
 // Err is the larger of the two error bars, the one to compare with references.

@@ -9,11 +9,11 @@ import (
 // Observables are thermal averages of the discrete model.
 type Observables struct {
 	// EnergyPerSite is <E>/N.
-	EnergyPerSite float64
+	EnergyPerSite float64 `json:"energy_per_site"`
 	// AbsMagnetisation is <|m|>, m = Σ s_i / N.
-	AbsMagnetisation float64
+	AbsMagnetisation float64 `json:"abs_magnetisation"`
 	// StructureFactor is S(0) = <(Σ s_i)²>/N.
-	StructureFactor float64
+	StructureFactor float64 `json:"structure_factor"`
 }
 
 // SpinEstimates are per-sample estimators of the discrete observables read
@@ -163,4 +163,33 @@ func binnedMean(v []float64) (mean, stdErr float64) {
 		stdErr += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(stdErr / (bins - 1) / bins)
+}
+
+// Reference returns the references a sampler of the L x L model at T is
+// judged against, with their error bars: the exact averages (enumeration,
+// zero error) when L*L <= [MaxBruteForceSites]; otherwise Kaufman's exact
+// energy per site ([KaufmanEnergyPerSite], zero error) with <|m|> and S from a
+// long Wolff run (1000 thermalisation sweeps, 100000 measurements).
+func Reference(L int, T float64, seed uint64) (ref, refErr Observables, err error) {
+	if L*L <= MaxBruteForceSites {
+		ex, err := BruteForce(L, T)
+		if err != nil {
+			return ref, refErr, err
+		}
+		return Observables{EnergyPerSite: ex.EnergyPerSite, AbsMagnetisation: ex.AbsMagnetisation, StructureFactor: ex.StructureFactor}, refErr, nil
+	}
+	if ref, refErr, err = Wolff(L, T, 1000, 100000, seed); err != nil {
+		return ref, refErr, err
+	}
+	if ref.EnergyPerSite, err = KaufmanEnergyPerSite(L, T); err != nil {
+		return ref, refErr, err
+	}
+	refErr.EnergyPerSite = 0
+	return ref, refErr, nil
+}
+
+// Sigmas is how many combined error bars separate an estimate got ± err from
+// a reference ref ± refErr: |got - ref| / √(err² + refErr²).
+func Sigmas(got, err, ref, refErr float64) float64 {
+	return math.Abs(got-ref) / math.Hypot(err, refErr)
 }

@@ -16,7 +16,15 @@
 // next to nothing once learned, so the number is not the 28x28 figure of the
 // literature).
 //
-// Example:
+// The command `physnb neuralrg mnist` and the notebook run an [Experiment]:
+//
+//	e := mnistrg.Default()
+//	e.Steps, e.Generate = 400, 4
+//	e.OnStep = progress.New("MERA flow on MNIST", 0).OnStep // Loss is the training bits/dim
+//	rep, err := e.Run(ctx, backend)
+//	fmt.Println(rep.UntrainedBPD, rep.TestBPD, rep.TestBPDStdErr)
+//
+// or, piece by piece:
 //
 //	train, test, _ := mnistrg.Load("") // the GoMNIST module, else the data store
 //	m, _ := mnistrg.New(backend, mnistrg.DefaultConfig())
@@ -35,6 +43,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/data"
 	"github.com/physnb/physnb/lib/flows"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // Size is the side of the padded images.
@@ -154,9 +163,11 @@ func (m *Model) LearningRate(step int) float64 {
 }
 
 // Train takes steps Adam steps on random batches of img, with fresh
-// dequantisation noise each time. observe, if not nil, sees the training
-// bits/dim of each step and may stop the run with an error.
-func (m *Model) Train(img *data.Images, steps int, observe func(step int, bpd float64) error) error {
+// dequantisation noise each time. onStep, if not nil, sees each step: Step
+// counts all the model's steps (len(History)), Total is Config.Steps and Loss
+// is the batch's training bits/dim (the negative log-likelihood in bits per
+// pixel); an error it returns stops the run and is returned.
+func (m *Model) Train(img *data.Images, steps int, onStep progress.OnStepFn) error {
 	if err := checkImages(img); err != nil {
 		return err
 	}
@@ -180,10 +191,8 @@ func (m *Model) Train(img *data.Images, steps int, observe func(step int, bpd fl
 			bpd += bitsPerDim(-v, logJac[i]) / float64(len(nll))
 		}
 		m.History = append(m.History, bpd)
-		if observe != nil {
-			if err := observe(len(m.History), bpd); err != nil {
-				return err
-			}
+		if err := onStep.Call(progress.Step{Step: len(m.History), Total: m.Config.Steps, Loss: bpd}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -223,9 +232,9 @@ func (m *Model) BitsPerDim(img *data.Images, n int) (mean, stdErr float64, err e
 
 // Image is a Size x Size image with intensities in [0, 1], row-major.
 type Image struct {
-	Name   string
-	Size   int
-	Pixels []float64
+	Name   string    `json:"name"`
+	Size   int       `json:"size"`
+	Pixels []float64 `json:"pixels"`
 }
 
 // Generate draws n images at latent temperature t (1: the model; < 1 the

@@ -21,12 +21,14 @@ func (m *Model) ChainConfig(n, local int) flows.HybridConfig {
 
 // ChainReport holds the Ising observables measured by a hybrid chain.
 type ChainReport struct {
-	Config flows.HybridConfig
+	Config flows.HybridConfig `json:"config"`
 	// FlowAcceptance is the fraction of accepted flow proposals.
-	FlowAcceptance float64
+	FlowAcceptance float64 `json:"flow_acceptance"`
 	// Energy is E/N, AbsMagnetisation <|m|>, StructureFactor S = <(Σs)²>/N.
-	Energy, AbsMagnetisation, StructureFactor flows.Estimate
-	Seconds                                   float64
+	Energy           flows.Estimate `json:"energy_per_site"`
+	AbsMagnetisation flows.Estimate `json:"abs_magnetisation"`
+	StructureFactor  flows.Estimate `json:"structure_factor"`
+	Seconds          float64        `json:"seconds"`
 }
 
 // Observables returns the three means.

@@ -15,14 +15,22 @@
 // read out level by level, a generated configuration goes from coarse to fine.
 //
 // The notebook notebooks/neural-rg.ipynb and the command `physnb neuralrg train`
-// both use this package:
+// both run an [Experiment]: training (resumable from a checkpoint folder),
+// the evaluation against the exact bound and the hybrid chain, in one call:
+//
+//	e := neuralrg.Default()
+//	e.L, e.Epochs = 8, 600
+//	e.OnStep = progress.New("NeuralRG", 0).OnStep
+//	rep, err := e.Run(ctx, backend)
+//	fmt.Println(rep.Loss, rep.ExactBound, rep.RelErr, rep.EnergyPerSite, rep.EnergyPerSiteErr)
+//
+// A [ChainStudy] compares samplers (plain independence, hybrid) over chain
+// lengths on one trained flow. The pieces are there for other uses:
 //
 //	m, err := neuralrg.New(backend, neuralrg.DefaultConfig(8))
 //	err = m.Train(300, nil)
-//	rep, err := m.Evaluate(4096)
-//	fmt.Println(rep.Loss, m.Bound, rep.RelErr, rep.Acceptance)
+//	ev, err := m.Evaluate(4096)
 //	ch, err := m.Chain(m.ChainConfig(16384, 16)) // 16 Gibbs sweeps per flow proposal
-//	fmt.Println(ch.Energy.Mean, ch.Energy.Err())
 package neuralrg
 
 import (
@@ -42,6 +50,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/physnb/physnb/lib/flows"
 	"github.com/physnb/physnb/lib/ising"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // Config is everything that defines a NeuralRG run; its JSON form is stored
@@ -221,9 +230,11 @@ func MustNew(b compute.Backend, cfg Config) *Model {
 func (m *Model) RelErr(loss float64) float64 { return (loss - m.Bound) / math.Abs(m.Bound) }
 
 // Train takes `steps` Adam steps (an "epoch" of the original code is one step
-// on a fresh batch). observe, if not nil, sees every step and may stop the run
-// by returning an error (e.g. a progress bar reporting NaN).
-func (m *Model) Train(steps int, observe func(step int, loss float64) error) error {
+// on a fresh batch). onStep, if not nil, sees every step: Step counts all the
+// steps of the model (len(History)), Total is Config.Epochs (0 if unset) and
+// Loss the batch's variational loss; an error it returns stops the run (e.g. a
+// progress bar reporting NaN) and is returned.
+func (m *Model) Train(steps int, onStep progress.OnStepFn) error {
 	if steps < 0 {
 		return fmt.Errorf("neuralrg: steps=%d must be >= 0", steps)
 	}
@@ -241,10 +252,8 @@ func (m *Model) Train(steps int, observe func(step int, loss float64) error) err
 		}
 		step := len(m.History) + 1
 		m.History = append(m.History, Point{Step: step, Loss: st.Loss, StdErr: st.StdErr})
-		if observe != nil {
-			if err := observe(step, st.Loss); err != nil {
-				return err
-			}
+		if err := onStep.Call(progress.Step{Step: step, Total: m.Config.Epochs, Loss: st.Loss}); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -287,8 +296,8 @@ func (m *Model) RecentLoss(n int) float64 {
 	return s / float64(n)
 }
 
-// Report is the evaluation of a trained flow on fresh samples.
-type Report struct {
+// Evaluation is the evaluation of a trained flow on fresh samples.
+type Evaluation struct {
 	Samples int
 	// Loss is F[q] estimated on the samples, LossStdErr its standard error.
 	Loss, LossStdErr float64
@@ -314,16 +323,16 @@ type Report struct {
 // Evaluate draws n independent samples, estimates the loss and the proposal
 // diagnostics (acceptance, ESS, τ of the plain independence chain) and the
 // raw averages of the observables.
-func (m *Model) Evaluate(n int) (Report, error) {
+func (m *Model) Evaluate(n int) (Evaluation, error) {
 	if n < 20 {
-		return Report{}, fmt.Errorf("neuralrg: need >= 20 samples to evaluate, got %d", n)
+		return Evaluation{}, fmt.Errorf("neuralrg: need >= 20 samples to evaluate, got %d", n)
 	}
 	start := time.Now()
 	s, err := m.Trainer.Sample(n)
 	if err != nil {
-		return Report{}, err
+		return Evaluation{}, err
 	}
-	rep := Report{Samples: n, Draws: s, SamplesPerSecond: float64(n) / time.Since(start).Seconds()}
+	rep := Evaluation{Samples: n, Draws: s, SamplesPerSecond: float64(n) / time.Since(start).Seconds()}
 	rep.Loss, rep.LossStdErr = s.FreeEnergy()
 	rep.RelErr = m.RelErr(rep.Loss)
 	logPi := make([]float64, n)
@@ -332,7 +341,7 @@ func (m *Model) Evaluate(n int) (Report, error) {
 	}
 	chain, err := flows.Metropolis(s.LogQ, logPi, m.Config.Seed+7)
 	if err != nil {
-		return Report{}, err
+		return Evaluation{}, err
 	}
 	rep.Acceptance = chain.Acceptance
 	rep.ESS = flows.ImportanceESS(s.LogQ, logPi)
@@ -359,10 +368,20 @@ func (m *Model) Evaluate(n int) (Report, error) {
 // Level is a configuration read out inside the hierarchy.
 type Level struct {
 	// Name says where it was read (e.g. "level 2 (4x4)").
-	Name string
+	Name string `json:"name"`
 	// Size is the side of the image, Pixels its Size² values (row-major).
-	Size   int
-	Pixels []float64
+	Size   int       `json:"size"`
+	Pixels []float64 `json:"pixels"`
+}
+
+// MeanSpins maps the level's variables x to tanh x = <s|x>, the mean spins
+// given the continuous variables (what the notebook draws).
+func (l Level) MeanSpins() []float64 {
+	out := make([]float64, len(l.Pixels))
+	for i, v := range l.Pixels {
+		out[i] = math.Tanh(v)
+	}
+	return out
 }
 
 // Levels generates n configurations and reads each out at every stage of the
