@@ -1,13 +1,20 @@
 // Package nb holds the few helpers every physnb notebook shares: quick mode,
 // result checks that fail the notebook test, and a reproducible seed.
 //
-// Quick mode is what the tests and CI run: the same walkthrough with small sizes.
-// It is switched on by the environment variable PHYSNB_QUICK=1 (the command
-// `physnb notebooks run --quick` sets it), and a notebook's parameter cell reads
+// Quick mode is what the tests and CI run: the same walkthrough with small
+// sizes, minutes instead of hours. A notebook chooses its mode in its
+// parameter cell with GoNB's %env, which takes effect at once and for the
+// cells after it, with no restart:
+//
+//	%env PHYSNB_MODE=quick
+//
+// ("full" for the reproduction), and its parameters read
 //
 //	epochs := nb.Pick(20, 300)   // quick, full
 //
-// so that both sets of values stand side by side.
+// so that both sets of values stand side by side. PHYSNB_QUICK, when set
+// (`physnb notebooks run` sets it: 1 with --quick, 0 without), wins over the
+// notebook's choice, so the tests and the gallery run the mode they ask for.
 //
 // GoNB compiles and runs each cell as a new program: declarations carry over
 // to later cells, values do not. [Cached] keeps a result (an experiment's
@@ -18,24 +25,35 @@ package nb
 
 import (
 	"fmt"
+	"html"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
-// EnvQuick is the variable that turns quick mode on ("1", "true", "yes").
+// EnvQuick, when set, decides the mode: quick for "1", "true", "yes" or
+// "on", full for anything else. It wins over [EnvMode].
 const EnvQuick = "PHYSNB_QUICK"
+
+// EnvMode is the notebook's own choice, "quick" or "full" (set with
+// %env PHYSNB_MODE=quick in its parameter cell); full when unset.
+const EnvMode = "PHYSNB_MODE"
 
 // EnvSeed overrides the default random seed of the notebooks.
 const EnvSeed = "PHYSNB_SEED"
 
 // Quick reports whether the notebook runs in quick mode.
 func Quick() bool {
-	switch strings.ToLower(strings.TrimSpace(os.Getenv(EnvQuick))) {
-	case "1", "true", "yes", "on":
-		return true
+	if v, set := os.LookupEnv(EnvQuick); set && strings.TrimSpace(v) != "" {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "1", "true", "yes", "on":
+			return true
+		}
+		return false
 	}
-	return false
+	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvMode)), "quick")
 }
 
 // Pick returns quick in quick mode and full otherwise.
@@ -64,14 +82,38 @@ type CheckError struct{ Msg string }
 
 func (e *CheckError) Error() string { return "result check failed: " + e.Msg }
 
-// Check panics with the formatted message when ok is false. Notebooks use it to
-// assert on what they computed, so that executing the notebook is a test:
+// EnvStrict makes a failed [Check] stop the notebook ("1"): `physnb notebooks
+// run` and the tests set it.
+const EnvStrict = "PHYSNB_STRICT"
+
+// Check states what a notebook expects of its result, so that executing the
+// notebook is a test; the message names the measured and the expected value:
 //
 //	nb.Check(acc > 0.97, "test accuracy %.3f, expected > 0.97", acc)
+//
+// When ok is false, under `physnb notebooks run`, the tests or any program
+// outside a notebook it panics with a [CheckError], failing the run. In an
+// interactive notebook (a student who changed a parameter) it shows a
+// warning box with the message instead, and the notebook goes on.
 func Check(ok bool, format string, args ...any) {
-	if !ok {
-		panic(&CheckError{Msg: fmt.Sprintf(format, args...)})
+	if ok {
+		return
 	}
+	err := &CheckError{Msg: fmt.Sprintf(format, args...)}
+	if !gonbui.IsNotebook || os.Getenv(EnvStrict) == "1" {
+		panic(err)
+	}
+	gonbui.DisplayHTML(warningBox(err.Msg))
+}
+
+// warningBox is the HTML of a failed check in an interactive notebook.
+func warningBox(msg string) string {
+	return `<div style="border:1px solid #d08700;border-left:6px solid #d08700;background:#fff8e6;` +
+		`padding:8px 12px;margin:6px 0;font-family:sans-serif;font-size:14px">` +
+		`<b>The result differs from what this notebook expects:</b> ` + html.EscapeString(msg) +
+		`<br><span style="color:#555;font-size:12px">With the parameters as published this check holds; ` +
+		`the notebook goes on with the values you chose. Under <code>physnb notebooks run</code> ` +
+		`and the tests this check fails the run.</span></div>`
 }
 
 // Must returns v, or panics with err: for notebook cells, where a panic shows well.

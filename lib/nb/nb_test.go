@@ -18,6 +18,27 @@ func TestPickFollowsQuickMode(t *testing.T) {
 	}
 }
 
+func TestModeFromTheNotebookUnlessTheRunnerSetsIt(t *testing.T) {
+	t.Setenv(EnvQuick, "")
+	t.Setenv(EnvMode, "quick")
+	if !Quick() {
+		t.Fatal("PHYSNB_MODE=quick must select quick mode")
+	}
+	t.Setenv(EnvMode, "full")
+	if Quick() {
+		t.Fatal("PHYSNB_MODE=full must select full mode")
+	}
+	t.Setenv(EnvQuick, "1") // physnb notebooks run --quick
+	if !Quick() {
+		t.Fatal("PHYSNB_QUICK=1 must win over the notebook's choice")
+	}
+	t.Setenv(EnvQuick, "0")
+	t.Setenv(EnvMode, "quick")
+	if Quick() {
+		t.Fatal("PHYSNB_QUICK=0 must win over the notebook's choice")
+	}
+}
+
 func TestCheckPanicsWithMessage(t *testing.T) {
 	defer func() {
 		r := recover()
@@ -134,5 +155,12 @@ func TestDirForFollowsTheParameters(t *testing.T) {
 	}
 	if st, err := os.Stat(a); err != nil || !st.IsDir() {
 		t.Fatal("DirFor must create the folder")
+	}
+}
+
+func TestWarningBoxNamesTheValues(t *testing.T) {
+	h := warningBox("test accuracy 0.812, expected > 0.9 <x>")
+	if !strings.Contains(h, "test accuracy 0.812, expected &gt; 0.9 &lt;x&gt;") || !strings.Contains(h, "physnb notebooks run") {
+		t.Fatalf("warning box: %s", h)
 	}
 }

@@ -232,7 +232,7 @@ func Run(o Options) (*Report, error) {
 		return nil, err
 	}
 	report := &Report{Kernel: o.Kernel, Quick: o.Quick, Out: out, Index: filepath.Join(out, "index.html")}
-	env := os.Environ()
+	env := append(os.Environ(), "PHYSNB_STRICT=1") // a failed nb.Check fails the run
 	if o.Quick {
 		env = append(env, "PHYSNB_QUICK=1")
 	} else {
