@@ -29,6 +29,7 @@ import (
 
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // registers "go"
+	"github.com/janpfeifer/gonb/gonbui"
 )
 
 const (
@@ -127,13 +128,24 @@ func Default() (compute.Backend, error) {
 	return defaultBackend, defaultErr
 }
 
-// Must is [Default] for notebook cells: it panics with the error's explanation.
+// Must is [Default] for notebook cells. Without a backend nothing in the
+// notebook can run: in a notebook the cell shows the error's explanation as
+// one message and stops (no goroutine trace); elsewhere Must panics with it.
 func Must() compute.Backend {
 	b, err := Default()
 	if err != nil {
-		panic(err)
+		fail(err)
 	}
 	return b
+}
+
+// fail stops a notebook cell with err's explanation, or panics outside one.
+func fail(err error) {
+	if !gonbui.IsNotebook {
+		panic(err)
+	}
+	fmt.Fprintf(os.Stderr, "physnb: %v\n", err)
+	os.Exit(1)
 }
 
 // IsCPU reports whether b is the pure-Go backend.

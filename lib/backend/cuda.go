@@ -69,11 +69,19 @@ func FindCUDAPlugin() (string, error) {
 			return found, nil
 		}
 	}
-	return "", fmt.Errorf("no CUDA PJRT plugin found; searched:\n  %s\n"+
-		"Fix: set %s to the plugin file (for example .../jax_plugins/xla_cuda13/xla_cuda_plugin.so from a JAX "+
-		"installation with CUDA), or install go-xla's CUDA plugin into ~/.local/lib/go-xla, or set "+
-		"GOMLX_BACKEND=xla:/absolute/path/to/plugin.so", strings.Join(searched, "\n  "), EnvPluginPath)
+	gpu := "an NVIDIA GPU is present (" + nvidiaDevice + ")"
+	if _, err := os.Stat(nvidiaDevice); err != nil {
+		gpu = "and no NVIDIA GPU either (no " + nvidiaDevice + ")"
+	}
+	return "", fmt.Errorf("no CUDA PJRT plugin found, %s; searched %s. "+
+		"On this machine use the CPU: the kernel \"Go (physnb, CPU)\" or PHYSNB_DEVICE=cpu. "+
+		"For a GPU: set %s to the plugin file (for example .../jax_plugins/xla_cuda13/xla_cuda_plugin.so from a JAX "+
+		"installation with CUDA), install go-xla's CUDA plugin into ~/.local/lib/go-xla, or set "+
+		"GOMLX_BACKEND=xla:/absolute/path/to/plugin.so (docs/gpu.md)", gpu, strings.Join(searched, ", "), EnvPluginPath)
 }
+
+// nvidiaDevice is the device file of the first NVIDIA GPU on Linux.
+var nvidiaDevice = "/dev/nvidia0"
 
 // sitePackages lists Python site-packages folders where JAX may be installed.
 func sitePackages() []string {

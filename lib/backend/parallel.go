@@ -72,12 +72,11 @@ func Parallel() (compute.Backend, error) {
 	return parallelBackend, parallelErr
 }
 
-// MustParallel is [Parallel] for notebook cells: it panics with the error's
-// explanation.
+// MustParallel is [Parallel] for notebook cells, failing as [Must] does.
 func MustParallel() compute.Backend {
 	b, err := Parallel()
 	if err != nil {
-		panic(err)
+		fail(err)
 	}
 	return b
 }

@@ -44,29 +44,30 @@ import (
 
 // Bar tracks one run of total steps.
 type Bar struct {
-	mu        sync.Mutex
-	name      string
-	total     int
-	step      int
-	start     time.Time
-	lastDraw  time.Time
-	lastPlot  time.Time
-	lastLine  int // last decile printed to a non-terminal
-	steps     []float64
-	values    map[string][]float64
-	order     []string
-	refs      []ref
-	logY      bool
-	plot      bool
-	htmlID    string
-	out       io.Writer
-	isTTY     bool
-	done      bool
-	err       error
-	plotEvery time.Duration
-	yLabel    string
-	tracked   map[string]bool       // metrics OnStep records besides the losses
-	update    func(id, html string) // the notebook display (gonbui.UpdateHTML; tests replace it)
+	mu           sync.Mutex
+	name         string
+	total        int
+	step         int
+	start        time.Time
+	lastDraw     time.Time
+	lastPlot     time.Time
+	lastLine     int // last decile printed to a non-terminal
+	lastLineStep int // the step of that line
+	steps        []float64
+	values       map[string][]float64
+	order        []string
+	refs         []ref
+	logY         bool
+	plot         bool
+	htmlID       string
+	out          io.Writer
+	isTTY        bool
+	done         bool
+	err          error
+	plotEvery    time.Duration
+	yLabel       string
+	tracked      map[string]bool       // metrics OnStep records besides the losses
+	update       func(id, html string) // the notebook display (gonbui.UpdateHTML; tests replace it)
 }
 
 type ref struct {
@@ -240,9 +241,9 @@ func (b *Bar) drawLocked(now time.Time, final bool) {
 		if b.total > 0 {
 			decile = 10 * b.step / b.total
 		}
-		if final || b.err != nil || decile > b.lastLine {
+		if (final && b.step != b.lastLineStep) || b.err != nil || decile > b.lastLine {
 			fmt.Fprintln(b.out, text)
-			b.lastLine = decile
+			b.lastLine, b.lastLineStep = decile, b.step
 		}
 	}
 }
