@@ -6,8 +6,9 @@ import (
 )
 
 // A quick run of the horizon series on charged data must report the JSON
-// fields of the issue and tell the charge apart: the learned H is closer to
-// RN(0.9) than to Schwarzschild, which differs from it by 1.75% RMS.
+// fields the command has always printed and tell the charge apart: the
+// learned H is closer to RN(0.9) than to Schwarzschild, which differs from
+// it by 1.75% RMS.
 func TestHolographyTrainSeriesJSON(t *testing.T) {
 	m := mustRunJSON(t, runHolography, "train", "--metric", "rn", "--charge", "0.9", "--param", "series", "--quick", "--epochs", "3")
 	for _, k := range []string{"train_loss", "test_accuracy", "h_rel_err_rms", "h_rel_err_max", "epochs", "seconds", "backend", "h_dist_schwarzschild_rms"} {

@@ -19,19 +19,23 @@
 // network then learns H(η) back from the labels alone, through the smooth
 // final layer t(F) = 1 - exp(-|F|^2.5 / w) and a mean-squared error.
 //
-// Two parameterisations of the learnable H are provided: [Ansatz] (the PyTorch
+// Three parameterisations of the learnable H are provided: [Ansatz] (the PyTorch
 // walkthrough's: 1/η plus a polynomial near the horizon, a polynomial near the
-// boundary, matched smoothly at η*), and [PerLayer] (the paper's: one free value
-// per layer with a smoothness regulariser).
+// boundary, matched smoothly at η*), [HorizonSeries] (1/η + a₁η + a₂η³ + …,
+// the form of H near any regular horizon) and [PerLayer] (the paper's: one
+// free value per layer with a smoothness regulariser).
 //
-// Example:
+// A run of the walkthrough is a [TrainExperiment] (the command line's
+// `physnb holography train` and the notebook call the same one); the
+// holographic QCD follow-up (arXiv:1809.10536) is a [QCDExperiment]:
 //
-//	cfg := holography.DefaultConfig()
-//	bh := blackhole.Schwarzschild()
-//	data, _ := holography.Generate(cfg, bh, 1000, 1)   // 1000 per class
-//	train, test := data.Split(0.8)
-//	res, _ := holography.Train(backend, cfg, holography.NewAnsatz(), train, test, holography.DefaultTraining(), bh)
-//	fmt.Println(res.RelErrRMS)
+//	e := holography.DefaultTrain()        // Schwarzschild data, ansatz K = 3, grid start
+//	e.Metric, e.Charge = holography.MetricRN, 0.9
+//	e.Param = holography.ParamSeries      // the horizon series 1/η + a₁η + a₂η³
+//	rep, err := e.Run(ctx, backend)       // rep.HRelErrRMS, rep.H, rep.EpochLoss, ...
+//
+// [ChargeStudy] and [SeedStudy] repeat a run over data sets; the examples
+// (ExampleTrainExperiment_Run) are small runs with their output.
 package holography
 
 import (

@@ -111,9 +111,6 @@ func (a *Ansatz) Landscape(cfg Config, d *Dataset, w float64, d0s, d1s []float64
 	return loss, best, bestLoss
 }
 
-// Linspace returns n evenly spaced points from a to b.
-func Linspace(a, b float64, n int) []float64 { return linspace(a, b, n) }
-
 // BestOnGrid scans HostLoss (width w) of the ansatz over the product grid
 // center_j + k·step_j, |k·step_j| ≤ halfWidth_j, and returns the best
 // coefficients and their loss. It is the K-dimensional version of

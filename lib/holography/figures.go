@@ -4,13 +4,14 @@ import (
 	"fmt"
 
 	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/num"
 	"github.com/physnb/physnb/lib/plots"
 )
 
 // FinalLayerFigure plots the hard final layer t(F) (threshold ε) and the smooth
 // trainable one 1 - exp(-|F|^2.5/w).
 func FinalLayerFigure(eps, w float64) *plots.Figure {
-	fs := linspace(-0.6, 0.6, 1201)
+	fs := num.Linspace(-0.6, 0.6, 1201)
 	hard, smooth := make([]float64, len(fs)), make([]float64, len(fs))
 	for i, f := range fs {
 		hard[i], smooth[i] = HardT(f, eps), SmoothT(f, w)
@@ -23,7 +24,7 @@ func FinalLayerFigure(eps, w float64) *plots.Figure {
 // BackgroundFigure plots H(η) of the given black holes (numerical: quadrature
 // and root finder) against the closed form 3 coth 3η of Schwarzschild.
 func BackgroundFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *plots.Figure {
-	etas := linspace(etaMin, etaMax, 181)
+	etas := num.Linspace(etaMin, etaMax, 181)
 	exact := make([]float64, len(etas))
 	for i, e := range etas {
 		exact[i] = blackhole.SchwarzschildH(e)
@@ -74,7 +75,7 @@ func LearnedFigure(title string, r *Result, cfg Config, refs ...*blackhole.Backg
 	if r.HTrue != nil {
 		f.Scatter("truth at the same points", r.Etas, r.HTrue)
 	}
-	etas := linspace(cfg.EtaIR, cfg.EtaUV, 91)
+	etas := num.Linspace(cfg.EtaIR, cfg.EtaUV, 91)
 	for _, bh := range refs {
 		f.Dashed(fmt.Sprintf("exact H, Q = %g", bh.Q), etas, bh.H(etas))
 	}
@@ -84,7 +85,7 @@ func LearnedFigure(title string, r *Result, cfg Config, refs ...*blackhole.Backg
 // ChargeEffectFigure plots the relative difference H_Q/H_Schwarzschild - 1 for
 // the given charged backgrounds: the size of the signal a learned metric must resolve.
 func ChargeEffectFigure(etaMin, etaMax float64, bhs ...*blackhole.Background) *plots.Figure {
-	etas := linspace(etaMin, etaMax, 181)
+	etas := num.Linspace(etaMin, etaMax, 181)
 	s := blackhole.Schwarzschild().H(etas)
 	f := plots.New("Effect of the charge on the metric", "η (units of z_h)", "H_Q(η) / H_Schwarzschild(η) - 1 (%)")
 	for _, bh := range bhs {
@@ -135,11 +136,30 @@ func RelativeFigure(title string, labels []string, runs []*Result, refs ...*blac
 	return f
 }
 
+// ChargeStudyFigure plots the learned metrics of a [ChargeStudy] as
+// [RelativeFigure] does, one family per background that labelled the data,
+// with the backgrounds themselves dashed.
+func ChargeStudyFigure(title string, r *ChargeStudyReport) *plots.Figure {
+	var labels []string
+	var runs []*Result
+	for _, run := range r.Runs {
+		labels = append(labels, fmt.Sprintf("learned from Q=%g data (%d data sets)", run.Charge, r.DataSets))
+		runs = append(runs, run.Report.Result())
+	}
+	var refs []*blackhole.Background
+	for _, q := range r.Charges {
+		if bh, err := background(q); err == nil {
+			refs = append(refs, bh)
+		}
+	}
+	return RelativeFigure(title, labels, runs, refs...)
+}
+
 // QCDDataFigure shows the lattice chiral condensate against the quark mass,
 // the fitted curve, and the positive and negative training points around it.
 func QCDDataFigure(lat *QCDLattice, curve func(float64) float64, d *Dataset) *plots.Figure {
 	f := classScatter(plots.New("Lattice chiral condensate and the training data", "quark mass m_q (GeV)", "condensate ⟨q̄q⟩ (GeV³)"), d)
-	ms := linspace(0, lat.Mass[len(lat.Mass)-1], 101)
+	ms := num.Linspace(0, lat.Mass[len(lat.Mass)-1], 101)
 	fit := make([]float64, len(ms))
 	for i, m := range ms {
 		fit[i] = curve(m)

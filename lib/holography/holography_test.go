@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/num"
 )
 
 func TestConfigValidation(t *testing.T) {
@@ -220,7 +221,7 @@ func TestProjectIdentity(t *testing.T) {
 	a := NewAnsatz()
 	a.K = 3
 	d := []float64{3.3, -1.5, 2}
-	got, err := a.Project(a, d, linspace(0.1, 1, 91))
+	got, err := a.Project(a, d, num.Linspace(0.1, 1, 91))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +264,7 @@ func TestHorizonSeriesForm(t *testing.T) {
 	// least squares on a curve the series represents exactly returns its coefficients
 	three := NewHorizonSeries(3)
 	want := []float64{2.5, -0.7, 0.2}
-	grid := linspace(0.1, 1, 31)
+	grid := num.Linspace(0.1, 1, 31)
 	curve := make([]float64, len(grid))
 	for i, e := range grid {
 		curve[i] = three.EvalHost(want, e)

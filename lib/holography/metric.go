@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/num"
 )
 
 // Metric is a learnable metric function H(η) as a piece of a GoMLX graph.
@@ -266,7 +267,7 @@ func flatStageEtas(cfg Config) []float64 {
 }
 
 // CurveEtas is a grid of 91 points over [η_IR, η_UV].
-func (a *Ansatz) CurveEtas(cfg Config) []float64 { return linspace(cfg.EtaIR, cfg.EtaUV, 91) }
+func (a *Ansatz) CurveEtas(cfg Config) []float64 { return num.Linspace(cfg.EtaIR, cfg.EtaUV, 91) }
 
 func (a *Ansatz) Curve(scope *model.Scope, g *Graph, cfg Config) *Node {
 	return a.hOf(scope, g, a.CurveEtas(cfg))
@@ -301,14 +302,6 @@ func variableValues(store *model.Store, path string) []float64 {
 		return nil
 	}
 	return tensors.MustCopyFlatData[float64](t)
-}
-
-func linspace(a, b float64, n int) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = a + (b-a)*float64(i)/float64(n-1)
-	}
-	return out
 }
 
 // ---------------------------------------------------------------------------

@@ -29,7 +29,8 @@ type QCDTraining struct {
 	// 0.01 the edges are so sharp that almost no sample gives a gradient.
 	DevStart float64
 	Seed     uint64
-	Progress string // progress bar name; "" for none
+	// OnStep is called after every Adam step (as [Training].OnStep); nil: no hook.
+	OnStep progress.OnStepFn
 }
 
 // DefaultQCDTraining returns our choices: start from pure AdS₅ H_n = 4 ±
@@ -167,10 +168,6 @@ func TrainQCD(b compute.Backend, cfg QCDConfig, tr QCDTraining, trainSet, testSe
 	}
 	res := &QCDResult{}
 	nb := trainSet.Len() / tr.BatchSize
-	var bar *progress.Bar
-	if tr.Progress != "" {
-		bar = progress.New(tr.Progress, tr.Epochs*nb)
-	}
 	rng := rand.New(rand.NewPCG(tr.Seed, 0xba7c4))
 	mq, cond, y := make([]float64, tr.BatchSize), make([]float64, tr.BatchSize), make([]float64, tr.BatchSize)
 	for epoch := 0; epoch < tr.Epochs; epoch++ {
@@ -189,17 +186,12 @@ func TrainQCD(b compute.Backend, cfg QCDConfig, tr QCDTraining, trainSet, testSe
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, net, fmt.Errorf("holography: QCD loss became %g at step %d: lower the learning rate (%g)", loss, res.Steps, tr.LearningRate)
 			}
-			if bar != nil {
-				if err := bar.Step(loss); err != nil {
-					return nil, net, err
-				}
+			if err := tr.OnStep.Call(progress.Step{Step: res.Steps, Total: tr.Epochs * nb, Epoch: epoch + 1, EpochEnd: bi == nb-1, Loss: loss}); err != nil {
+				return nil, net, err
 			}
 			sum += loss
 		}
 		res.EpochLoss = append(res.EpochLoss, sum/float64(nb))
-	}
-	if bar != nil {
-		bar.Done()
 	}
 	net.evaluate(res, trainSet, testSet)
 	return res, net, nil

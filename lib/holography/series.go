@@ -9,6 +9,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/holography/blackhole"
+	"github.com/physnb/physnb/lib/num"
 )
 
 // HorizonSeries is a one-piece parameterisation of H(η) built on the
@@ -92,7 +93,9 @@ func (s *HorizonSeries) StageH(scope *model.Scope, g *Graph, cfg Config) *Node {
 }
 
 // CurveEtas is a grid of 91 points over [η_IR, η_UV], as for [Ansatz].
-func (s *HorizonSeries) CurveEtas(cfg Config) []float64 { return linspace(cfg.EtaIR, cfg.EtaUV, 91) }
+func (s *HorizonSeries) CurveEtas(cfg Config) []float64 {
+	return num.Linspace(cfg.EtaIR, cfg.EtaUV, 91)
+}
 
 func (s *HorizonSeries) Curve(scope *model.Scope, g *Graph, cfg Config) *Node {
 	return s.hOf(scope, g, s.CurveEtas(cfg))
@@ -131,7 +134,7 @@ func (s *HorizonSeries) FitCurve(etas, target []float64) ([]float64, error) {
 // lie inside: Schwarzschild's best two-term curve is a ≈ (2.82, -0.85), RN
 // Q = 0.9's a ≈ (2.64, -0.68)). The grid only has to land in the valley of
 // the loss; Nelder-Mead then follows it.
-func SeriesGrid() (a1s, a2s []float64) { return linspace(1.5, 4, 126), linspace(-2.5, 1, 36) }
+func SeriesGrid() (a1s, a2s []float64) { return num.Linspace(1.5, 4, 126), num.Linspace(-2.5, 1, 36) }
 
 // FitHorizonSeries fits the K-coefficient horizon series to the training
 // data (bh, which may be nil, only enters the error report):

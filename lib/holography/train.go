@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/physnb/physnb/lib/holography/blackhole"
 	"github.com/physnb/physnb/lib/holography/ode"
+	"github.com/physnb/physnb/lib/num"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -28,7 +29,10 @@ type Training struct {
 	// optimiser into the valley first (our addition; 0 turns it off).
 	TWidthStart float64
 	Seed        uint64 // initial parameters and mini-batch order
-	Progress    string // name of the progress bar; "" for none
+	// OnStep is called after every Adam step (Step counts them, Total is
+	// Epochs × batches, EpochEnd marks an epoch's last batch); an error it
+	// returns stops training. nil: no hook.
+	OnStep progress.OnStepFn
 }
 
 // DefaultTraining returns the walkthrough's optimiser settings (Adam with
@@ -206,10 +210,6 @@ func (n *Network) Fit(b compute.Backend, trainSet *Dataset, tr Training) (*Resul
 	}
 	rng := rand.New(rand.NewPCG(tr.Seed, 0xba7c4))
 	nb := trainSet.Len() / tr.BatchSize
-	var bar *progress.Bar
-	if tr.Progress != "" {
-		bar = progress.New(tr.Progress, tr.Epochs*nb)
-	}
 	res := &Result{Metric: n.Metric.Name()}
 	phi, pi, y := make([]float64, tr.BatchSize), make([]float64, tr.BatchSize), make([]float64, tr.BatchSize)
 	start := time.Now()
@@ -230,17 +230,12 @@ func (n *Network) Fit(b compute.Backend, trainSet *Dataset, tr Training) (*Resul
 			if math.IsNaN(loss) || math.IsInf(loss, 0) {
 				return nil, fmt.Errorf("holography: loss became %g at step %d (epoch %d): lower the learning rate (%g)", loss, res.Steps, epoch, tr.LearningRate)
 			}
-			if bar != nil {
-				if err := bar.Step(loss); err != nil {
-					return nil, err
-				}
+			if err := tr.OnStep.Call(progress.Step{Step: res.Steps, Total: tr.Epochs * nb, Epoch: epoch + 1, EpochEnd: bi == nb-1, Loss: loss}); err != nil {
+				return nil, err
 			}
 			sum += loss
 		}
 		res.EpochLoss = append(res.EpochLoss, sum/float64(nb))
-	}
-	if bar != nil {
-		bar.Done()
 	}
 	res.Seconds = time.Since(start).Seconds()
 	res.StepsPerSecond = float64(res.Steps) / res.Seconds
@@ -312,7 +307,7 @@ const RefineLearningRate = 1e-3
 // in [2, 4.5] by 0.01 and the slope d₁ in [-3, 3] by 0.05. The valley of the
 // loss is about 0.02 wide in d₀, so the step must stay below that.
 func LandscapeGrid() (d0s, d1s []float64) {
-	return linspace(2, 4.5, 251), linspace(-3, 3, 121)
+	return num.Linspace(2, 4.5, 251), num.Linspace(-3, 3, 121)
 }
 
 // TrainFromLandscape fits the ansatz in stages that cope with the rugged
@@ -345,7 +340,7 @@ func TrainFromLandscape(b compute.Backend, cfg Config, K int, trainSet, testSet 
 	a := NewAnsatz()
 	a.K = K
 	if K == 3 {
-		start, err := a.Project(two, best, linspace(cfg.EtaIR, cfg.EtaUV, 91))
+		start, err := a.Project(two, best, num.Linspace(cfg.EtaIR, cfg.EtaUV, 91))
 		if err != nil {
 			return nil, err
 		}

@@ -77,7 +77,7 @@ func TestReissnerNordstromConsistency(t *testing.T) {
 	}
 }
 
-// The claim: over η ∈ [0.1, 1] the Q = 0.9 metric differs from Schwarzschild
+// The walkthrough's claim: over η ∈ [0.1, 1] the Q = 0.9 metric differs from Schwarzschild
 // by 0.3-2.3%. Checked on a fine grid (our numbers: min/max printed on failure).
 func TestChargeEffectSize(t *testing.T) {
 	rn := MustNew(0.9)
