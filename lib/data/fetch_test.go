@@ -259,3 +259,17 @@ func TestFetchProgress(t *testing.T) {
 		t.Errorf("progress log:\n%s", out)
 	}
 }
+
+// Offline, a file that a Debian package also provides names the package.
+func TestMissingNamesTheDebianPackage(t *testing.T) {
+	var e Entry
+	for _, m := range Manifest {
+		if m.Name == "fashion-mnist/t10k-labels-idx1-ubyte.gz" {
+			e = m
+		}
+	}
+	msg := (&MissingError{Entry: e, Path: "/x/fashion-mnist/t10k-labels-idx1-ubyte.gz", Err: errors.New("offline")}).Error()
+	if !strings.Contains(msg, "apt-get install dataset-fashion-mnist") || !strings.Contains(msg, e.URL) {
+		t.Fatalf("the message must name the download and the Debian package:\n%s", msg)
+	}
+}

@@ -299,6 +299,13 @@ func (e *MissingError) Error() string {
 	fmt.Fprintf(&b, "  and place it at %s\n", e.Path)
 	fmt.Fprintf(&b, "  (folder %s; expected %d bytes, SHA-256 %s),\n", filepath.Dir(e.Path), e.Entry.Size, e.Entry.SHA256)
 	fmt.Fprintf(&b, "  or set %s to a folder that already holds %s.", EnvVar, e.Entry.Name)
+	for _, c := range e.Entry.Also {
+		if pkg, ok := strings.CutPrefix(c.Note, "Debian package "); ok {
+			pkg, _, _ = strings.Cut(pkg, " ")
+			fmt.Fprintf(&b, "\n  Offline, Debian's copy works too: apt-get install %s (it installs %s).", pkg, c.Path)
+			break
+		}
+	}
 	return b.String()
 }
 

@@ -104,6 +104,7 @@ func Check(ok bool, format string, args ...any) {
 		panic(err)
 	}
 	gonbui.DisplayHTML(warningBox(err.Msg))
+	gonbui.Sync()
 }
 
 // warningBox is the HTML of a failed check in an interactive notebook.

@@ -458,6 +458,7 @@ func Display(d Drawer) {
 		return
 	}
 	gonbui.DisplayHTML(HTML(d))
+	gonbui.Sync() // shown before the cell's program ends, however short the cell
 }
 
 // InNotebook reports whether the program runs inside a GoNB cell.

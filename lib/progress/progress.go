@@ -181,6 +181,9 @@ func (b *Bar) Done() {
 	}
 	b.done = true
 	b.drawLocked(time.Now(), true)
+	if b.htmlID != "" {
+		gonbui.Sync() // the final state reaches the notebook before the program ends
+	}
 }
 
 // History returns the steps and the values of a metric ("loss" by default).
