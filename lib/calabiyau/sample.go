@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+
+	"github.com/physnb/physnb/lib/num"
 )
 
 // MinPoints is the smallest sample accepted for a Monte Carlo estimate
@@ -260,21 +262,6 @@ func (s *Sample) Volume() (vol, stderr float64, err error) {
 	if s.Len() < MinPoints {
 		return 0, 0, fmt.Errorf("calabiyau: %d points are too few for a volume estimate (need at least %d)", s.Len(), MinPoints)
 	}
-	m, se := meanStderr(s.Weights)
+	m, se := num.MeanStdErr(s.Weights)
 	return m, se, nil
-}
-
-func meanStderr(x []float64) (mean, stderr float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	var v2 float64
-	for _, v := range x {
-		v2 += (v - mean) * (v - mean)
-	}
-	if len(x) > 1 {
-		stderr = math.Sqrt(v2 / float64(len(x)-1) / float64(len(x)))
-	}
-	return mean, stderr
 }
