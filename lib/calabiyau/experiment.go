@@ -24,16 +24,20 @@ type Geometry struct {
 
 // Setup builds the variety and its (reduced) basis of sections.
 func (g Geometry) Setup() (*Quintic, *MonomialBasis, error) {
-	z, err := ParsePsi(g.Psi)
-	if err != nil {
-		return nil, nil, err
-	}
-	q, err := NewQuintic(g.Family, z)
+	q, err := g.quintic()
 	if err != nil {
 		return nil, nil, err
 	}
 	b, err := NewReducedBasis(g.K)
 	return q, b, err
+}
+
+func (g Geometry) quintic() (*Quintic, error) {
+	z, err := ParsePsi(g.Psi)
+	if err != nil {
+		return nil, err
+	}
+	return NewQuintic(g.Family, z)
 }
 
 // SigmaExperiment configures one measurement of the σ accuracy (and the

@@ -256,6 +256,16 @@ func (q *Quintic) MustSample(rng *rand.Rand, n int) *Sample {
 	return s
 }
 
+// MaxResidual is the largest |Q(z)|/Σ|z_i|^5 over the points: how far the
+// worst point is off the variety, relative to the size of the terms of Q.
+func (s *Sample) MaxResidual() float64 {
+	worst := 0.0
+	for _, p := range s.Points {
+		worst = math.Max(worst, cmplx.Abs(s.Quintic.Eval(p.Z))/Scale(p.Z))
+	}
+	return worst
+}
+
 // Volume is the Monte Carlo estimate of the Ω-volume (mean weight) and its
 // standard error.
 func (s *Sample) Volume() (vol, stderr float64, err error) {

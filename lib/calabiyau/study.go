@@ -216,3 +216,92 @@ func (r *DegreeReport) Figure() *plots.Figure {
 	return plots.New(title, "degree k of the sections", "σ accuracy").Band("balanced ±1 s.e.", ks, lo, hi).
 		Line(fmt.Sprintf("balanced (%d iterations)", r.Iterations), ks, bal).Dashed("H = 1", ks, one)
 }
+
+// VolumeStudy estimates the Ω-volume of a Dwork quintic from samples of
+// growing size, and checks that every point lies on the variety. The zero
+// value is not useful: start from [DefaultVolumeStudy].
+type VolumeStudy struct {
+	Psi   string `json:"psi"`   // the Dwork modulus, written like "10+3i"
+	Sizes []int  `json:"sizes"` // sample sizes, each at least MinPoints
+	Seed  uint64 `json:"seed"`
+}
+
+// DefaultVolumeStudy is cyjax's ψ = 10+3i (volume 0.947 ± 0.001) from 500 to 32000 points.
+func DefaultVolumeStudy() VolumeStudy {
+	return VolumeStudy{Psi: "10+3i", Sizes: []int{500, 2000, 8000, 32000}, Seed: 1}
+}
+
+// VolumeRow is the estimate from one sample.
+type VolumeRow struct {
+	Points int     `json:"points"`
+	Volume float64 `json:"volume"`
+	Stderr float64 `json:"stderr"`
+	// Residual is the largest |Q(z)|/Σ|z_i|^5 of the sample's points.
+	Residual float64 `json:"residual"`
+}
+
+// VolumeReport is what [VolumeStudy.Run] measured.
+type VolumeReport struct {
+	Psi  string      `json:"psi"`
+	Rows []VolumeRow `json:"rows"`
+}
+
+// Validate checks every parameter before any work.
+func (s VolumeStudy) Validate() error {
+	if _, err := (Geometry{Family: "dwork", Psi: s.Psi, K: 1}).quintic(); err != nil {
+		return err
+	}
+	if len(s.Sizes) == 0 {
+		return fmt.Errorf("calabiyau: volume study without sample sizes: want at least one")
+	}
+	for _, n := range s.Sizes {
+		if n < MinPoints {
+			return fmt.Errorf("calabiyau: sample size %d is too few: want at least %d", n, MinPoints)
+		}
+	}
+	return nil
+}
+
+// Run samples on the host; b is not used and may be nil.
+func (s VolumeStudy) Run(ctx context.Context, _ compute.Backend) (*VolumeReport, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	q, _ := (Geometry{Family: "dwork", Psi: s.Psi, K: 1}).quintic()
+	rng := rand.New(rand.NewPCG(s.Seed, 1))
+	r := &VolumeReport{Psi: s.Psi}
+	for _, n := range s.Sizes {
+		if ctx != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		sample, err := q.Sample(rng, n)
+		if err != nil {
+			return nil, err
+		}
+		row := VolumeRow{Points: n, Residual: sample.MaxResidual()}
+		if row.Volume, row.Stderr, err = sample.Volume(); err != nil {
+			return nil, err
+		}
+		r.Rows = append(r.Rows, row)
+	}
+	return r, nil
+}
+
+// CyjaxVolume is the Ω-volume of the Dwork quintic ψ = 10+3i that cyjax reports (± 0.001).
+const CyjaxVolume = 0.947
+
+// Figure plots the estimate with its ±1 standard-error band against the
+// sample size, and cyjax's value.
+func (r *VolumeReport) Figure() *plots.Figure {
+	var ns, vols, lo, hi []float64
+	for _, row := range r.Rows {
+		ns, vols = append(ns, float64(row.Points)), append(vols, row.Volume)
+		lo, hi = append(lo, row.Volume-row.Stderr), append(hi, row.Volume+row.Stderr)
+	}
+	f := plots.New(fmt.Sprintf("Ω-volume of the Dwork quintic ψ = %s", r.Psi), "number of sample points", "volume (cyjax normalisation)").LogX()
+	f.Band("±1 standard error", ns, lo, hi).Line("Monte Carlo estimate", ns, vols)
+	if r.Psi == "10+3i" {
+		f.HLine(fmt.Sprintf("cyjax: %g ± 0.001", CyjaxVolume), CyjaxVolume)
+	}
+	return f
+}

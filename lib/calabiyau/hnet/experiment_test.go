@@ -66,3 +66,11 @@ func TestTrainExperiment(t *testing.T) {
 		t.Error(f.Err())
 	}
 }
+
+// AbsMatrix measures the distance from the identity (hand-computed 2x2 example).
+func TestAbsMatrix(t *testing.T) {
+	abs, diag, off := AbsMatrix([]complex128{1.5, 3 + 4i, 0, 1}, 2)
+	if abs[0][1] != 5 || diag != 0.5 || off != 5 {
+		t.Errorf("abs %v, diag %g, off %g", abs, diag, off)
+	}
+}
