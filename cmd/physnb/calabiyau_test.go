@@ -4,13 +4,16 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/physnb/physnb/lib/bench"
+	"github.com/physnb/physnb/lib/calabiyau"
 )
 
 // `calabiyau sigma` reports the volume of the Dwork quintic at ψ = 10+3i in
 // agreement with cyjax's 0.947 ± 0.001, and a σ at H = 1 that Donaldson
 // iterations lower (cyjax, k = 4: 0.725 -> 0.156; here k = 2, small samples).
 func TestCalabiYauSigmaAndDonaldsonCommands(t *testing.T) {
-	var s cySigmaReport
+	var s calabiyau.SigmaReport
 	if err := runJSON(t, runCalabiYau, &s, "sigma", "--family", "dwork", "--psi", "10+3i", "--k", "2", "--points", "20000"); err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +23,7 @@ func TestCalabiYauSigmaAndDonaldsonCommands(t *testing.T) {
 	if math.Abs(s.Volume-0.947) > 3*math.Hypot(s.VolumeStderr, 0.001) {
 		t.Errorf("volume %g ± %g, cyjax 0.947 ± 0.001", s.Volume, s.VolumeStderr)
 	}
-	var d cyDonaldsonReport
+	var d calabiyau.DonaldsonReport
 	if err := runJSON(t, runCalabiYau, &d, "donaldson", "--psi", "10+3i", "--k", "2", "--iterations", "2", "--points", "3000", "--eval-points", "3000"); err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +36,8 @@ func TestCalabiYauSigmaAndDonaldsonCommands(t *testing.T) {
 // points per iteration it ends at a clearly lower σ than the plain iteration
 // (library test: TestSymmetricDonaldsonNeedsFewerPoints).
 func TestCalabiYauSymmetricDonaldson(t *testing.T) {
-	final := func(symmetric string) cyDonaldsonReport {
-		var d cyDonaldsonReport
+	final := func(symmetric string) calabiyau.DonaldsonReport {
+		var d calabiyau.DonaldsonReport
 		if err := runJSON(t, runCalabiYau, &d, "donaldson", "--k", "3", "--iterations", "4", "--points", "800",
 			"--eval-points", "3000", "--symmetric="+symmetric); err != nil {
 			t.Fatal(err)
@@ -61,6 +64,15 @@ func TestCalabiYauBadInput(t *testing.T) {
 		err := runJSON(t, runCalabiYau, &v, args...)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%v: error %v does not mention %q", args, err, want)
+		}
+	}
+}
+
+// The walkthrough's benchmarks, which live in the library, are registered.
+func TestCalabiYauBenchWorkloads(t *testing.T) {
+	for _, name := range []string{"cy-donaldson-step", "cy-sigma", "cy-sigma-graph", "cy-train-step"} {
+		if _, err := bench.Get(name); err != nil {
+			t.Error(err)
 		}
 	}
 }

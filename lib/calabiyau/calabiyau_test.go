@@ -1,6 +1,7 @@
 package calabiyau
 
 import (
+	"errors"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/physnb/physnb/lib/calabiyau/cplx"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 func rng(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 7)) }
@@ -261,7 +263,8 @@ func TestSectionDerivatives(t *testing.T) {
 
 // Donaldson's iteration keeps H Hermitian positive definite and lowers σ
 // substantially (cyjax, Dwork ψ = 10+3i, k = 4: 0.725 → 0.156; here k = 3 and
-// few iterations, so only a clear drop is required).
+// few iterations, so only a clear drop is required). Donaldson is the loop of
+// DonaldsonStep over fresh samples; every step's H is checked.
 func TestDonaldsonHermitianAndLowersSigma(t *testing.T) {
 	q, _ := NewDwork(10 + 3i)
 	b := MustMonomialBasis(3)
@@ -272,21 +275,53 @@ func TestDonaldsonHermitianAndLowersSigma(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Donaldson(q, b, r, DonaldsonConfig{Iterations: 3, Points: 6000, OnStep: func(i int, m *Metric) {
+	m := m0
+	for i := 1; i <= 3; i++ {
+		if m, err = m.DonaldsonStep(q.MustSample(r, 6000)); err != nil {
+			t.Fatal(err)
+		}
 		if e := cplx.HermitianError(m.H, b.Size()); e > 1e-14 {
 			t.Errorf("iteration %d: H not Hermitian (%g)", i, e)
 		}
 		if _, err := cplx.Cholesky(m.H, b.Size()); err != nil {
 			t.Errorf("iteration %d: H not positive definite: %v", i, err)
 		}
-	}})
-	if err != nil {
-		t.Fatal(err)
 	}
 	s1, e1, _ := m.Sigma(ev)
 	t.Logf("sigma %.3f ± %.3f -> %.3f ± %.3f", s0, e0, s1, e1)
 	if !(s1 < 0.5*s0) {
 		t.Errorf("Donaldson did not halve sigma: %.3f -> %.3f", s0, s1)
+	}
+}
+
+// Donaldson's hook sees every iteration, with the change of H and, given an
+// evaluation sample, σ on it; an error from the hook stops the iteration.
+func TestDonaldsonOnStep(t *testing.T) {
+	q, _ := NewDwork(10 + 3i)
+	b := MustMonomialBasis(2)
+	r := rng(10)
+	ev := q.MustSample(r, 2000)
+	var steps []progress.Step
+	m, err := Donaldson(q, b, r, DonaldsonConfig{Iterations: 3, Points: 2000, Eval: ev, OnStep: func(s progress.Step) error {
+		steps = append(steps, s)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 3 || steps[2].Step != 3 || steps[2].Total != 3 {
+		t.Fatalf("steps %+v", steps)
+	}
+	if sig, _, _ := m.Sigma(ev); steps[2].Metrics["sigma"] != sig {
+		t.Errorf("last step sigma %g, final metric %g", steps[2].Metrics["sigma"], sig)
+	}
+	if !(steps[0].Metrics["h_change"] > steps[2].Metrics["h_change"]) || !(steps[0].Metrics["seconds"] > 0) {
+		t.Errorf("h_change %g -> %g (should fall), seconds %g", steps[0].Metrics["h_change"], steps[2].Metrics["h_change"], steps[0].Metrics["seconds"])
+	}
+	stop := errors.New("stop")
+	_, err = Donaldson(q, b, r, DonaldsonConfig{Iterations: 3, Points: 2000, OnStep: func(progress.Step) error { return stop }})
+	if !errors.Is(err, stop) {
+		t.Errorf("hook error not returned: %v", err)
 	}
 }
 

@@ -28,6 +28,10 @@
 //   - symmetry.go: the permutation and phase symmetries of the Dwork family
 //     acting on the sections; projecting T onto invariant matrices averages
 //     each Monte Carlo point over its 15000 images (DonaldsonConfig.Symmetric).
+//   - experiment.go, study.go: the walkthrough's runs, shared by the notebook
+//     and `physnb calabiyau`: [SigmaExperiment], [DonaldsonExperiment] (σ per
+//     iteration on a fixed sample), [SymmetryStudy] and [DegreeStudy], each
+//     with a Default function, Validate and a JSON report; figures.go plots them.
 //
 // Everything here is host-side float64/complex128 Go, parallel over points.
 // The differentiable, in-graph version of η used to train a network ψ → H
@@ -42,4 +46,8 @@
 //	sig0, _, _ := calabiyau.NewMetric(q, b).Sigma(eval)   // ≈ 0.74 at H = 1
 //	m, _ := calabiyau.Donaldson(q, b, rng, calabiyau.DonaldsonConfig{Iterations: 15, Points: 20000})
 //	sig, se, _ := m.Sigma(eval)                           // ≈ 0.157 ± 0.001
+//
+// or, as one experiment with σ after every iteration:
+//
+//	rep, err := calabiyau.DefaultDonaldson().Run(ctx, nil) // rep.SigmaPerIteration, rep.SigmaFigure()
 package calabiyau

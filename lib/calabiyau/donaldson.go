@@ -6,8 +6,10 @@ import (
 	"math/cmplx"
 	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/physnb/physnb/lib/calabiyau/cplx"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // TOperator is Donaldson's T-operator estimated on a sample,
@@ -114,8 +116,15 @@ type DonaldsonConfig struct {
 	// Symmetric restricts H to the matrices invariant under the quintic's
 	// permutation and phase symmetries (see [Symmetry]).
 	Symmetric bool
-	// OnStep, if set, is called after every iteration (i counts from 1).
-	OnStep func(i int, m *Metric)
+	// Eval, if set, is a fixed sample on which σ is measured after every
+	// iteration (reported in the step's Metrics as "sigma" and "sigma_stderr").
+	Eval *Sample
+	// OnStep, if set, is called after every iteration (Step counts from 1).
+	// There is no loss (Loss is NaN); Metrics hold "h_change", the relative
+	// change max|ΔH|/max|H| of the fixed-point iteration, "seconds", the time
+	// of the iteration with its sampling, and σ on Eval when Eval is set. An
+	// error it returns stops the iteration and is returned.
+	OnStep progress.OnStepFn
 }
 
 // Donaldson iterates the T-operator from H = identity with a fresh sample per
@@ -136,16 +145,39 @@ func Donaldson(q *Quintic, b *MonomialBasis, rng *rand.Rand, cfg DonaldsonConfig
 	}
 	m := NewMetric(q, b)
 	for i := 1; i <= cfg.Iterations; i++ {
+		start := time.Now()
 		s, err := q.Sample(rng, cfg.Points)
 		if err != nil {
 			return nil, err
 		}
+		prev := m
 		if m, err = m.SymmetricDonaldsonStep(s, sym); err != nil {
 			return nil, fmt.Errorf("iteration %d: %w", i, err)
 		}
-		if cfg.OnStep != nil {
-			cfg.OnStep(i, m)
+		if cfg.OnStep == nil {
+			continue
+		}
+		metrics := map[string]float64{"h_change": hChange(prev.H, m.H), "seconds": time.Since(start).Seconds()}
+		if cfg.Eval != nil {
+			sig, se, err := m.Sigma(cfg.Eval)
+			if err != nil {
+				return nil, fmt.Errorf("iteration %d: %w", i, err)
+			}
+			metrics["sigma"], metrics["sigma_stderr"] = sig, se
+		}
+		if err := cfg.OnStep(progress.Step{Step: i, Total: cfg.Iterations, Loss: math.NaN(), Metrics: metrics}); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// hChange is max|b - a| / max|b|: how far one iteration moved H.
+func hChange(a, b []complex128) float64 {
+	var d, n float64
+	for i := range b {
+		d = math.Max(d, cmplx.Abs(b[i]-a[i]))
+		n = math.Max(n, cmplx.Abs(b[i]))
+	}
+	return d / n
 }

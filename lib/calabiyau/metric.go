@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/physnb/physnb/lib/calabiyau/cplx"
+	"github.com/physnb/physnb/lib/num"
 )
 
 // Metric is the algebraic (Fubini-Study-type) Kähler metric of a Hermitian
@@ -206,7 +207,7 @@ func SigmaOf(etas, weights []float64) (sigma, stderr float64, err error) {
 	for i, w := range weights {
 		terms[i] = math.Abs(1-etas[i]*vol/volK) * w / vol
 	}
-	sigma, stderr = meanStderr(terms)
+	sigma, stderr = num.MeanStdErr(terms)
 	if math.IsNaN(sigma) {
 		return 0, 0, fmt.Errorf("calabiyau: sigma is NaN (eta or weights not finite)")
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+
+	"github.com/physnb/physnb/lib/num"
 )
 
 // MinPoints is the smallest sample accepted for a Monte Carlo estimate
@@ -254,27 +256,22 @@ func (q *Quintic) MustSample(rng *rand.Rand, n int) *Sample {
 	return s
 }
 
+// MaxResidual is the largest |Q(z)|/Σ|z_i|^5 over the points: how far the
+// worst point is off the variety, relative to the size of the terms of Q.
+func (s *Sample) MaxResidual() float64 {
+	worst := 0.0
+	for _, p := range s.Points {
+		worst = math.Max(worst, cmplx.Abs(s.Quintic.Eval(p.Z))/Scale(p.Z))
+	}
+	return worst
+}
+
 // Volume is the Monte Carlo estimate of the Ω-volume (mean weight) and its
 // standard error.
 func (s *Sample) Volume() (vol, stderr float64, err error) {
 	if s.Len() < MinPoints {
 		return 0, 0, fmt.Errorf("calabiyau: %d points are too few for a volume estimate (need at least %d)", s.Len(), MinPoints)
 	}
-	m, se := meanStderr(s.Weights)
+	m, se := num.MeanStdErr(s.Weights)
 	return m, se, nil
-}
-
-func meanStderr(x []float64) (mean, stderr float64) {
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(len(x))
-	var v2 float64
-	for _, v := range x {
-		v2 += (v - mean) * (v - mean)
-	}
-	if len(x) > 1 {
-		stderr = math.Sqrt(v2 / float64(len(x)-1) / float64(len(x)))
-	}
-	return mean, stderr
 }

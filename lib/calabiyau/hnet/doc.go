@@ -22,4 +22,11 @@
 //		...
 //	}
 //	sig, _ := m.SigmaGrid([]float64{1, 50, 100}, phases, 500)
+//
+// or the whole run of the tutorial (loss on a fixed batch and the σ grid
+// before and after) as one experiment:
+//
+//	e := hnet.DefaultTrain()
+//	e.OnStep = progress.New("H(ψ) network", 0).OnStep
+//	rep, err := e.Run(ctx, backend.Must())
 package hnet

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/calabiyau"
 	"github.com/physnb/physnb/lib/calabiyau/cplx"
 )
@@ -21,7 +22,7 @@ func TestHermitianFromParams(t *testing.T) {
 	for i := range theta {
 		theta[i] = r.NormFloat64()
 	}
-	outs := graph.MustExecOnceN(MustBackend(), func(th *graph.Node) []*graph.Node {
+	outs := graph.MustExecOnceN(backend.Must(), func(th *graph.Node) []*graph.Node {
 		h := HermitianFromParams(th, n)
 		return []*graph.Node{h.Re, h.Im}
 	}, tensors.FromFlatDataAndDimensions(theta, b, n*n))
@@ -79,7 +80,7 @@ func TestGraphEtaMatchesHost(t *testing.T) {
 		}
 	}
 	in := pts.Tensors()
-	out := graph.MustExecOnce(MustBackend(), func(x []*graph.Node) *graph.Node {
+	out := graph.MustExecOnce(backend.Must(), func(x []*graph.Node) *graph.Node {
 		h := HermitianFromParams(x[0], n)
 		return Eta(h, cplx.New(x[1], x[2]), cplx.New(x[3], x[4]), cplx.New(x[5], x[6]), x[7], k)
 	}, tensors.FromFlatDataAndDimensions(theta, 2, n*n), in[1], in[2], in[3], in[4], in[5], in[6], in[7])
@@ -104,7 +105,7 @@ func TestGraphEtaMatchesHost(t *testing.T) {
 func TestTrainingLowersLoss(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Degree = 2
-	m, err := New(MustBackend(), cfg)
+	m, err := New(backend.Must(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestBadConfig(t *testing.T) {
 	} {
 		c := DefaultConfig()
 		mod(&c)
-		if _, err := New(MustBackend(), c); err == nil {
+		if _, err := New(backend.Must(), c); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
 	}
@@ -159,7 +160,7 @@ func TestEtaEvaluatorMatchesHostSigma(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := q.MustSample(r, 500)
-	ev, err := NewEtaEvaluator(MustBackend(), m)
+	ev, err := NewEtaEvaluator(backend.Must(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestEtaGradientFiniteDifferences(t *testing.T) {
 		c[i] = r.NormFloat64()
 	}
 	in := pts.Tensors()
-	exec := graph.MustNewExec(MustBackend(), func(x []*graph.Node) []*graph.Node {
+	exec := graph.MustNewExec(backend.Must(), func(x []*graph.Node) []*graph.Node {
 		h := HermitianFromParams(x[0], n)
 		eta := Eta(h, cplx.New(x[1], x[2]), cplx.New(x[3], x[4]), cplx.New(x[5], x[6]), x[7], k)
 		l := graph.ReduceAllSum(graph.Mul(eta, graph.InsertAxes(x[8], 0)))

@@ -20,14 +20,14 @@ import (
 // Config holds the knobs of the moduli-dependent network and its training;
 // [DefaultConfig] is the cyjax tutorial's setting.
 type Config struct {
-	Degree          int     // monomial degree k of the sections (3: N = 35)
-	Hidden          []int   // hidden layer widths, sigmoid activations
-	InitFluctuation float64 // std of the initial diagonal around 1
-	PsiBatch        int     // moduli values per step
-	PsiRadius       float64 // training moduli drawn with |ψ| < PsiRadius
-	Points          int     // points per modulus per step (fresh each step)
-	LearningRate    float64 // Adam
-	Seed            uint64
+	Degree          int     `json:"k"`                // monomial degree k of the sections, 1..4 (3: N = 35)
+	Hidden          []int   `json:"hidden"`           // hidden layer widths, sigmoid activations
+	InitFluctuation float64 `json:"init_fluctuation"` // std of the initial diagonal around 1
+	PsiBatch        int     `json:"psi_batch"`        // moduli values per step
+	PsiRadius       float64 `json:"psi_radius"`       // training moduli drawn with |ψ| < PsiRadius
+	Points          int     `json:"points"`           // points per modulus per step (fresh each step), at least 10
+	LearningRate    float64 `json:"learning_rate"`    // Adam
+	Seed            uint64  `json:"seed"`
 }
 
 // DefaultConfig is the setting of the cyjax tutorial "Moduli dependent machine learning".
@@ -36,22 +36,25 @@ func DefaultConfig() Config {
 		PsiBatch: 4, PsiRadius: 10, Points: 100, LearningRate: 1e-3, Seed: 42}
 }
 
-func (c Config) validate() error {
+// Validate checks every knob, with the valid range in the message.
+func (c Config) Validate() error {
 	switch {
 	case c.Degree < 1 || c.Degree > 4:
 		return fmt.Errorf("hnet: degree %d out of range 1..4 (the network outputs N^2 = C(k+4,4)^2 numbers)", c.Degree)
 	case c.PsiBatch < 1:
-		return fmt.Errorf("hnet: PsiBatch = %d, need at least 1", c.PsiBatch)
+		return fmt.Errorf("hnet: psi batch %d: want at least 1", c.PsiBatch)
 	case c.Points < 10:
-		return fmt.Errorf("hnet: Points = %d per modulus is too few (need at least 10)", c.Points)
+		return fmt.Errorf("hnet: points %d per modulus are too few: want at least 10", c.Points)
 	case !(c.PsiRadius > 0):
-		return fmt.Errorf("hnet: PsiRadius = %g must be positive", c.PsiRadius)
+		return fmt.Errorf("hnet: psi radius %g: want a positive radius", c.PsiRadius)
 	case !(c.LearningRate > 0):
-		return fmt.Errorf("hnet: LearningRate = %g must be positive", c.LearningRate)
+		return fmt.Errorf("hnet: learning rate %g: want a positive rate", c.LearningRate)
+	case c.InitFluctuation < 0:
+		return fmt.Errorf("hnet: init fluctuation %g: want at least 0", c.InitFluctuation)
 	}
 	for _, h := range c.Hidden {
 		if h < 1 {
-			return fmt.Errorf("hnet: hidden width %d must be positive", h)
+			return fmt.Errorf("hnet: hidden width %d: want at least 1", h)
 		}
 	}
 	return nil
@@ -99,7 +102,7 @@ func (m *Model) initBias() []float64 {
 
 // New builds the network and its Adam trainer on a backend.
 func New(backend compute.Backend, cfg Config) (*Model, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	basis, err := calabiyau.NewMonomialBasis(cfg.Degree)
