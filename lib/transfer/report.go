@@ -11,7 +11,13 @@ import (
 
 // Report is what [Experiment.Run] measured, JSON-tagged as `physnb vision
 // transfer --json` prints it; it survives a JSON round trip (the methods
-// work from the fields alone).
+// work from the fields alone), so nb.MustCached can keep it across cells.
+//
+// A notebook cell reads: Labels and TestImages (the sizes of the training
+// and test sets), Features, ZeroShot() (mnist-8 as it is on the digits, -1
+// otherwise), Accuracy() (each mode's final test accuracy), Results (per
+// mode: Mode, TestAcc, TestLoss, History) and Figure(title) (test accuracy
+// by epoch).
 type Report struct {
 	Target     string `json:"target"`      // the target used (an empty Experiment.Target resolved)
 	Model      string `json:"model"`       // the file of the network used

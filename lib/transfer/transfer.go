@@ -26,8 +26,9 @@
 // Example, the digits:
 //
 //	e := transfer.DefaultExperiment() // mnist-8 on the digits, 100 labels, 20 epochs
-//	e.Target = "digits"
-//	rep, err := e.Run(ctx, backend.Must())
+//	e.Target, e.Seed = transfer.Digits, nb.Seed()
+//	rep, err := e.Run(context.Background(), backend.Must())
+//	fmt.Println(rep.Labels, rep.TestImages, rep.Features) // 100 899 Pooling160_Output_0
 //	fmt.Println(rep.ZeroShot(), rep.Accuracy()[transfer.FineTune]) // mnist-8 as it is; fine-tuned
 //	rep.Figure("test accuracy by epoch").Display()
 //
@@ -36,7 +37,8 @@
 //
 //	e := transfer.DefaultExperiment()
 //	e.Target, e.Model, e.BatchSize, e.FineTuneLearningRate = transfer.CIFAR10Sample, transfer.MobileNetV1, 10, 1e-4
-//	rep, err := e.Run(ctx, backend.MustParallel())
+//	rep, err := e.Run(context.Background(), backend.MustParallel())
+//	for _, r := range rep.Results { fmt.Println(r.Mode, r.TestAcc) }
 //
 // The pieces, for ResNet-18 from a file the user supplies, its new head on
 // the 512 pooled features, ImageNet's input standardisation:
