@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
@@ -19,7 +17,6 @@ import (
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
 	"github.com/physnb/physnb/lib/progress"
-	"github.com/physnb/physnb/lib/transfer"
 	"github.com/physnb/physnb/lib/vision"
 )
 
@@ -224,98 +221,4 @@ func sumSeconds(h *classify.History) float64 {
 		s += e.Seconds
 	}
 	return s
-}
-
-func visionTransfer(args []string) error {
-	fs := flag.NewFlagSet("vision transfer", flag.ContinueOnError)
-	model := fs.String("model", "", "pretrained ONNX or TFLite network, e.g. the model zoo's resnet18-v1-7.onnx, or mobilenet-v1/mobilenet-v2 "+
-		"(ImageNet MobileNets from the data folder) (default: mnist-8 from the data folder)")
-	target := fs.String("target", "", "digits (scikit-learn 8x8, resized to 28x28), fashion (Fashion-MNIST), cifar10, or cifar10-sample "+
-		"(the 200 CIFAR-10 images of the data folder) (default: digits, or with --model cifar10 when present, else cifar10-sample)")
-	fs.StringVar(target, "dataset", "", "same as --target")
-	features := fs.String("features", "", "network value the new head reads (default: mnist-8's second pooling, or the input of the model's final dense layer)")
-	size := fs.Int("size", 0, "resize images to SIZE x SIZE first (0: keep; the lesson uses 224 for ResNet-18)")
-	labels := fs.Int("labels", 100, "labelled training images (the budget)")
-	epochs := fs.Int("epochs", 20, "training epochs per mode")
-	batch := fs.Int("batch", 32, "batch size")
-	testLimit := fs.Int("test-limit", 0, "test images (0: the held-out half of digits, or the whole test set)")
-	fineTuneLR := fs.Float64("fine-tune-lr", 0, "Adam learning rate for fine-tuning (0: 1e-3 as for the head; 1e-4 suits the MobileNets)")
-	modes := fs.String("modes", "", "comma-separated modes to compare (default: scratch,feature-extractor,fine-tune)")
-	seed := fs.Uint64("seed", 1, "seed")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	var modeList []transfer.Mode
-	if *modes != "" {
-		for _, m := range strings.Split(*modes, ",") {
-			if !slices.Contains(transfer.Modes, transfer.Mode(m)) {
-				return fmt.Errorf("vision transfer: --modes: unknown mode %q, want some of %v", m, transfer.Modes)
-			}
-			modeList = append(modeList, transfer.Mode(m))
-		}
-	}
-	switch {
-	case *target != "":
-	case *model == "":
-		*target = "digits"
-	case vision.CIFAR10Available():
-		*target = vision.CIFAR10
-	default:
-		*target = transfer.CIFAR10Sample
-		fmt.Fprintf(os.Stderr, "CIFAR-10 is not in the data folders: using the %s images (physnb data fetch %s fetches the full set)\n",
-			transfer.CIFAR10Sample, data.CIFAR10Archive)
-	}
-	get := backend.Default // mnist-8 on 8x8 digits: small operations, best run one after another
-	if *model != "" {
-		get = backend.Parallel // ImageNet-sized networks: large operations, run side by side
-	}
-	b, err := get()
-	if err != nil {
-		return err
-	}
-	e := transfer.Experiment{Target: *target, Model: *model, Features: *features, InputSize: *size, Labels: *labels,
-		Epochs: *epochs, BatchSize: *batch, TestLimit: *testLimit, FineTuneLearningRate: *fineTuneLR, Modes: modeList, Seed: *seed,
-		OnStep: func(st progress.Step) error {
-			if s, ok := classify.Epoch(st); ok {
-				fmt.Fprintf(os.Stderr, "%s epoch %d: train acc %.3f, test acc %.4f (%.0f images/s)\n", st.Run, s.Epoch, s.TrainAcc, s.TestAcc, s.ImagesPerSecond)
-			}
-			return nil
-		}}
-	o, err := e.Run(b)
-	if err != nil {
-		return err
-	}
-	refDiff := 0.0
-	for _, r := range o.References {
-		refDiff = math.Max(refDiff, r.MaxAbsDiff)
-	}
-	acc := map[string]float64{}
-	for _, r := range o.Results {
-		acc[strings.ReplaceAll(string(r.Mode), "-", "_")] = r.TestAcc
-	}
-	out := map[string]any{"target": o.Target, "model": o.Model, "features": o.Features, "input_size": o.InputSize, "labels": o.Train.Len(),
-		"test_images": o.Test.Len(), "epochs": *epochs, "test_accuracy": acc, "backend": b.String()}
-	if len(o.References) > 0 {
-		out["reference_max_abs_diff"] = refDiff
-	}
-	if o.ZeroShotAcc >= 0 {
-		out["zero_shot_accuracy"] = o.ZeroShotAcc
-	}
-	if *asJSON {
-		return printJSON(out)
-	}
-	if len(o.References) > 0 {
-		fmt.Printf("%s reproduces the %d reference outputs shipped with it within %.3g\n", o.Model, len(o.References), refDiff)
-	} else {
-		fmt.Printf("%s: no test_data_set_* folders next to it, reference outputs not checked\n", o.Model)
-	}
-	if o.ZeroShotAcc >= 0 {
-		fmt.Printf("mnist-8 as it is on %d %s test images: accuracy %.4f\n", o.Test.Len(), o.Target, o.ZeroShotAcc)
-	}
-	fmt.Printf("%d labelled %s images, features %q, %d epochs, test on %d:\n", o.Train.Len(), o.Target, o.Features, *epochs, o.Test.Len())
-	for _, r := range o.Results {
-		fmt.Printf("  %-18s test accuracy %.4f  (test loss %.3f)\n", r.Mode, r.TestAcc, r.TestLoss)
-	}
-	return nil
 }

@@ -1,10 +1,58 @@
+// Package transfer reuses a network trained on one task for another, the
+// second half of the lesson's image classification: a pretrained network
+// (read by package modelfile from an ONNX or TFLite file, rebuilt as a GoMLX
+// graph by package netgraph) gets a new classification head on one of its
+// inner values, the features, and is trained on a small labelled budget of
+// new images in three modes ([Modes]):
+//
+//   - [Scratch]: the same architecture from random weights, all trained;
+//   - [FeatureExtractor]: the pretrained weights frozen, only the head trained;
+//   - [FineTune]: the pretrained weights as the start, all trained.
+//
+// The head is softmax(W (f - mu)/sigma + b) on the flattened features f,
+// standardised with their mean mu and standard deviation sigma over the
+// training images ([FeatureStats]), as the lesson's Normalize does for
+// inputs; the images are first resized, scaled and standardised per channel
+// as the network was trained ([Head]). The frozen extractor computes the
+// features of every image once ([FeatureData]) and trains the head on them.
+//
+// [Experiment] is the whole comparison, shared by `physnb vision transfer`
+// (also `physnb lesson transfer`) and the notebook. Offline it is mnist-8
+// (the ONNX model zoo's MNIST network) on the 8x8 digits, or an ImageNet
+// MobileNet from the data folder on 200 real CIFAR-10 images; for users who
+// supply the file, as in the lesson, ResNet-18 pretrained on ImageNet on
+// CIFAR-10.
+//
+// Example, the digits:
+//
+//	e := transfer.DefaultExperiment() // mnist-8 on the digits, 100 labels, 20 epochs
+//	e.Target, e.Seed = transfer.Digits, nb.Seed()
+//	rep, err := e.Run(context.Background(), backend.Must())
+//	fmt.Println(rep.Labels, rep.TestImages, rep.Features) // 100 899 Pooling160_Output_0
+//	fmt.Println(rep.ZeroShot(), rep.Accuracy()[transfer.FineTune]) // mnist-8 as it is; fine-tuned
+//	rep.Figure("test accuracy by epoch").Display()
+//
+// An ImageNet MobileNet on the CIFAR-10 sample, at the file's own input size
+// (128) and standardisation:
+//
+//	e := transfer.DefaultExperiment()
+//	e.Target, e.Model, e.BatchSize, e.FineTuneLearningRate = transfer.CIFAR10Sample, transfer.MobileNetV1, 10, 1e-4
+//	rep, err := e.Run(context.Background(), backend.MustParallel())
+//	for _, r := range rep.Results { fmt.Println(r.Mode, r.TestAcc) }
+//
+// The pieces, for ResNet-18 from a file the user supplies, its new head on
+// the 512 pooled features, ImageNet's input standardisation:
+//
+//	net, _ := transfer.LoadNetwork("resnet18-v1-7.onnx")
+//	f, _ := net.HeadInput()
+//	fn, _ := transfer.Classifier(net, transfer.FineTune, transfer.Head{Features: f, InputScale: 1,
+//		InputMean: transfer.ImageNetMean, InputStd: transfer.ImageNetStd, Classes: 10})
+//	// fn is a classify.ModelFn: classify.New(b, fn, 10).Fit(train, test, cfg)
 package transfer
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -13,101 +61,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/progress"
+	"github.com/physnb/physnb/lib/transfer/netgraph"
 )
-
-// Run evaluates the network once on x (in the model's input layout) with a
-// fresh variable store and returns the value named upTo ("" = the output).
-// A graph that cannot be built (shapes the model does not accept) is an
-// error.
-func (n *Network) Run(b compute.Backend, x *tensors.Tensor, upTo string) (*tensors.Tensor, error) {
-	r, err := n.runner(b, upTo)
-	if err != nil {
-		return nil, err
-	}
-	out, err := r.call(x)
-	if err == nil {
-		r.exec.Finalize()
-	}
-	return out, err
-}
-
-// runner evaluates the network up to one value, compiled once per input shape.
-type runner struct{ exec *model.Exec }
-
-func (n *Network) runner(b compute.Backend, upTo string) (*runner, error) {
-	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x *Node) *Node {
-		return n.Forward(scope.In("onnx"), x, upTo)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("onnx: running the network: %w", err)
-	}
-	return &runner{exec}, nil
-}
-
-// call runs the network on x. A panic while building the graph is returned
-// as an error; the executor must then not be finalised: GoMLX v0.28.8's
-// Exec.Finalize waits forever for a compilation that panicked.
-func (r *runner) call(x *tensors.Tensor) (out *tensors.Tensor, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			out, err = nil, fmt.Errorf("onnx: running the network: %v", p)
-		}
-	}()
-	res, err := r.exec.Call(x)
-	if err != nil {
-		return nil, fmt.Errorf("onnx: running the network: %w", err)
-	}
-	return res[0], nil
-}
-
-var errNoReferences = errors.New("no test_data_set_* folders")
-
-// Reference is the comparison of the network with one of the model zoo's
-// test cases (test_data_set_*/input_0.pb and output_0.pb).
-type Reference struct {
-	Dir                string
-	Want, Got          []float32
-	MaxAbsDiff, MaxAbs float64
-}
-
-// CheckReferences runs the network on every test_data_set_* folder next to
-// the model file and compares with the stored outputs.
-func (n *Network) CheckReferences(b compute.Backend, modelPath string) ([]Reference, error) {
-	dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(modelPath), "test_data_set_*"))
-	if len(dirs) == 0 {
-		return nil, fmt.Errorf("onnx: %w next to %s", errNoReferences, modelPath)
-	}
-	var refs []Reference
-	for _, dir := range dirs {
-		in, err := ReadTensor(filepath.Join(dir, "input_0.pb"))
-		if err != nil {
-			return nil, err
-		}
-		want, err := ReadTensor(filepath.Join(dir, "output_0.pb"))
-		if err != nil {
-			return nil, err
-		}
-		dims := make([]int, len(in.Dims))
-		for i, d := range in.Dims {
-			dims[i] = int(d)
-		}
-		out, err := n.Run(b, tensors.FromFlatDataAndDimensions(in.Float, dims...), "")
-		if err != nil {
-			return nil, err
-		}
-		got := tensors.MustCopyFlatData[float32](out)
-		if len(got) != len(want.Float) {
-			return nil, fmt.Errorf("onnx: %s: output has %d values, reference %d", dir, len(got), len(want.Float))
-		}
-		r := Reference{Dir: dir, Want: want.Float, Got: got}
-		for i := range got {
-			r.MaxAbsDiff = math.Max(r.MaxAbsDiff, math.Abs(float64(got[i]-want.Float[i])))
-			r.MaxAbs = math.Max(r.MaxAbs, math.Abs(float64(want.Float[i])))
-		}
-		refs = append(refs, r)
-	}
-	return refs, nil
-}
 
 // Mode is how the pretrained part is used.
 type Mode string
@@ -137,7 +92,7 @@ type Head struct {
 	Classes   int
 	// Mean and Std standardise the pretrained features before the head,
 	// (f - Mean)/Std, as the lesson's Normalize does for inputs; computed on
-	// the training images with [Network.FeatureStats].
+	// the training images with [FeatureStats].
 	Mean, Std []float32
 }
 
@@ -152,8 +107,8 @@ var (
 // FeatureStats runs the pretrained network on the images of d (pixels in
 // [0, 1], [N, H, W, C]), prepared as h says, and returns the mean and
 // standard deviation of each value of h.Features, for [Head].
-func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, h Head) (mean, std []float32, err error) {
-	f, err := n.FeatureData(b, d, h)
+func FeatureStats(b compute.Backend, n *netgraph.Network, d *classify.Data, h Head) (mean, std []float32, err error) {
+	f, err := FeatureData(b, n, d, h)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,8 +135,8 @@ func (n *Network) FeatureStats(b compute.Backend, d *classify.Data, h Head) (mea
 // FeatureData runs the pretrained network once over the images of d and
 // returns their flattened h.Features values as a data set with the same
 // labels: what a frozen feature extractor feeds its head, every epoch.
-func (n *Network) FeatureData(b compute.Backend, d *classify.Data, h Head) (*classify.Data, error) {
-	fn, err := n.features(h, h.InputScale)
+func FeatureData(b compute.Backend, n *netgraph.Network, d *classify.Data, h Head) (*classify.Data, error) {
+	fn, err := features(n, h, h.InputScale)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +152,7 @@ func (n *Network) FeatureData(b compute.Backend, d *classify.Data, h Head) (*cla
 // features returns the function from images [B, H, W, C] (pixels in [0, 1])
 // to the flattened value h.Features, the images prepared as h says with the
 // given pixel scale.
-func (n *Network) features(h Head, scale float64) (func(scope *model.Scope, x *Node) *Node, error) {
+func features(n *netgraph.Network, h Head, scale float64) (func(scope *model.Scope, x *Node) *Node, error) {
 	if !n.HasValue(h.Features) {
 		return nil, fmt.Errorf("onnx: the model computes no value named %q", h.Features)
 	}
@@ -250,7 +205,7 @@ func prepare(x *Node, h Head, scale float64) *Node {
 // fed to a new dense layer with h.Classes logits. In Scratch mode the weights
 // start random, the pixels are not scaled by h.InputScale and the features
 // are not standardised: the usual set-up of a network trained from nothing.
-func (n *Network) Classifier(mode Mode, h Head) (classify.ModelFn, error) {
+func Classifier(n *netgraph.Network, mode Mode, h Head) (classify.ModelFn, error) {
 	net := *n
 	scale := h.InputScale
 	standardise := true
@@ -268,7 +223,7 @@ func (n *Network) Classifier(mode Mode, h Head) (classify.ModelFn, error) {
 	if h.Classes < 2 {
 		return nil, fmt.Errorf("transfer: head with %d classes, need at least 2", h.Classes)
 	}
-	feat, err := net.features(h, scale)
+	feat, err := features(&net, h, scale)
 	if err != nil {
 		return nil, err
 	}
@@ -295,13 +250,13 @@ func (h Head) apply(scope *model.Scope, f *Node, standardise bool) *Node {
 
 // Result is one arm of a transfer-learning comparison.
 type Result struct {
-	Mode     Mode
-	History  *classify.History
-	TestAcc  float64
-	TestLoss float64
+	Mode     Mode              `json:"mode"`
+	History  *classify.History `json:"history"` // train and test statistics epoch by epoch
+	TestAcc  float64           `json:"test_accuracy"`
+	TestLoss float64           `json:"test_loss"`
 }
 
-// Training is what [Network.Compare] varies and what it keeps equal.
+// Training is what [Compare] varies and what it keeps equal.
 type Training struct {
 	Config classify.Config // epochs, batch size, Adam's learning rate, seed of the shuffling
 	// FineTuneLearningRate, when positive, replaces Config.LearningRate for
@@ -319,12 +274,12 @@ type Training struct {
 
 // Compare trains each mode with the same labelled budget, head and
 // training settings, and evaluates each on test. The frozen feature
-// extractor computes its features once ([Network.FeatureData]) and trains
+// extractor computes its features once ([FeatureData]) and trains
 // the head on them: the same model and the same training as running the
 // frozen network every epoch, at the cost of one pass instead of one per
 // epoch (unless the images are augmented, which changes the features every
 // epoch).
-func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data, t Training) ([]Result, error) {
+func Compare(b compute.Backend, n *netgraph.Network, h Head, train, test *classify.Data, t Training) ([]Result, error) {
 	modes := t.Modes
 	if modes == nil {
 		modes = Modes
@@ -341,10 +296,10 @@ func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data,
 		var hist *classify.History
 		var err error
 		if mode == FeatureExtractor && c.Augment == nil {
-			hist, err = n.fitOnFeatures(b, h, train, test, c, t.Seed)
+			hist, err = fitOnFeatures(b, n, h, train, test, c, t.Seed)
 		} else {
 			var fn classify.ModelFn
-			if fn, err = n.Classifier(mode, h); err != nil {
+			if fn, err = Classifier(n, mode, h); err != nil {
 				return nil, err
 			}
 			hist, err = classify.New(b, fn, h.Classes).Seed(t.Seed).Fit(train, test, c)
@@ -359,17 +314,17 @@ func (n *Network) Compare(b compute.Backend, h Head, train, test *classify.Data,
 
 // fitOnFeatures trains the head alone on the frozen network's features of
 // train, evaluated on those of test.
-func (n *Network) fitOnFeatures(b compute.Backend, h Head, train, test *classify.Data, cfg classify.Config, seed int64) (*classify.History, error) {
+func fitOnFeatures(b compute.Backend, n *netgraph.Network, h Head, train, test *classify.Data, cfg classify.Config, seed int64) (*classify.History, error) {
 	if h.Classes < 2 {
 		return nil, fmt.Errorf("transfer: head with %d classes, need at least 2", h.Classes)
 	}
-	ftr, err := n.FeatureData(b, train, h)
+	ftr, err := FeatureData(b, n, train, h)
 	if err != nil {
 		return nil, err
 	}
 	var fte *classify.Data
 	if test != nil {
-		if fte, err = n.FeatureData(b, test, h); err != nil {
+		if fte, err = FeatureData(b, n, test, h); err != nil {
 			return nil, err
 		}
 	}

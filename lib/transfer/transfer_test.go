@@ -7,18 +7,21 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/transfer/internal/nettest"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
+	"github.com/physnb/physnb/lib/transfer/netgraph"
 	"github.com/physnb/physnb/lib/vision"
 )
 
 // After training, a frozen feature extractor still holds the file's weights,
 // fine-tuning has moved them, and the from-scratch network never had them.
 func TestModesFreezeFineTuneScratch(t *testing.T) {
-	p := mnist8(t)
-	m, err := ReadONNX(p)
+	p := nettest.MNIST8(t)
+	m, err := modelfile.ReadONNX(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := m.Network()
+	net, err := netgraph.New(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +32,7 @@ func TestModesFreezeFineTuneScratch(t *testing.T) {
 	tr := d.Head(64)
 	b := backend.Must()
 	h := Head{Features: MNIST8Features, InputScale: 255, Classes: 10}
-	mu, sd, err := net.FeatureStats(b, tr, h)
+	mu, sd, err := FeatureStats(b, net, tr, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +42,7 @@ func TestModesFreezeFineTuneScratch(t *testing.T) {
 	h.Mean, h.Std = mu, sd
 	want := m.Initializers["Parameter5"].Float // first conv kernel [8, 1, 5, 5]
 	for _, mode := range Modes {
-		fn, err := net.Classifier(mode, h)
+		fn, err := Classifier(net, mode, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,11 +75,11 @@ func TestModesFreezeFineTuneScratch(t *testing.T) {
 			}
 		}
 	}
-	if _, err := net.Classifier(Mode("bogus"), h); err == nil {
+	if _, err := Classifier(net, Mode("bogus"), h); err == nil {
 		t.Error("unknown mode accepted")
 	}
 	h.Features = "no such value"
-	if _, err := net.Classifier(FineTune, h); err == nil {
+	if _, err := Classifier(net, FineTune, h); err == nil {
 		t.Error("unknown feature value accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package transfer
+package netgraph
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/physnb/physnb/lib/vision"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
 // The image operators of ResNet-style networks (the model zoo's
@@ -24,7 +24,7 @@ type window struct {
 
 // windowOf reads kernel_shape (or the given kernel size), strides, pads and
 // auto_pad of a Conv or MaxPool node applied to an image of size h x w.
-func windowOf(nd *Op, kh, kw, h, w int) window {
+func windowOf(nd *modelfile.Op, kh, kw, h, w int) window {
 	if k := ints(nd.Attrs["kernel_shape"]); len(k) == 2 {
 		kh, kw = int(k[0]), int(k[1])
 	}
@@ -94,13 +94,13 @@ func (win window) stride(x *Node) *Node {
 }
 
 // conv is a 2-D ONNX Conv (square kernel [O, C, k, k]) computed
-// with vision.Conv2D, the im2col convolution of the hand-written CNNs, in
+// with [conv2D], the im2col convolution of the hand-written CNNs, in
 // channels-last layout. Conv2D has stride 1. A strided 1x1 kernel subsamples
 // its input first; a k x k kernel with equal strides s is rewritten as a
 // stride-1 convolution of the space-to-depth image ([spaceToDepthConv]);
 // unequal strides keep every s-th output of the stride-1 convolution. A
 // grouped convolution must be depthwise ([depthwiseConv]).
-func (n *Network) conv(nd *Op, x, w *Node) *Node {
+func (n *Network) conv(nd *modelfile.Op, x, w *Node) *Node {
 	wd, xd := w.Shape().Dimensions, x.Shape().Dimensions
 	if g := nd.Attrs["group"]; g != nil && g.Int != 1 {
 		return depthwiseConv(nd, x, w, int(g.Int))
@@ -126,7 +126,7 @@ func (n *Network) conv(nd *Op, x, w *Node) *Node {
 	if strided && win.sh == win.sw {
 		return TransposeAllAxes(spaceToDepthConv(xh, kh, win.sh), 0, 3, 1, 2)
 	}
-	y := TransposeAllAxes(vision.Conv2D(xh, kh, 0), 0, 3, 1, 2)
+	y := TransposeAllAxes(conv2D(xh, kh), 0, 3, 1, 2)
 	if strided {
 		y = win.stride(y)
 	}
@@ -156,7 +156,7 @@ func spaceToDepthConv(x, kern *Node, s int) *Node {
 	zero := ScalarZero(kern.Graph(), kern.DType())
 	kern = Pad(kern, zero, compute.PadAxis{End: kq*s - k}, compute.PadAxis{End: kq*s - k}, compute.PadAxis{}, compute.PadAxis{})
 	kern = Reshape(TransposeAllAxes(Reshape(kern, kq, s, kq, s, c, o), 0, 2, 1, 3, 4, 5), kq, kq, s*s*c, o)
-	return vision.Conv2D(x, kern, 0)
+	return conv2D(x, kern)
 }
 
 // fitTo pads axis of x with zeros at the end, or cuts it, to size n.
@@ -182,7 +182,7 @@ func fitTo(x *Node, axis, n int) *Node {
 // padding by a reshape and a max; any other window (ResNet's 3x3, stride 2,
 // padding 1) as the elementwise maximum of the kh*kw strided views of the
 // image padded with -inf, so that padding never wins.
-func maxPool(nd *Op, x *Node) *Node {
+func maxPool(nd *modelfile.Op, x *Node) *Node {
 	if x.Rank() != 4 {
 		panic(fmt.Sprintf("onnx: MaxPool %q: only 2-D pooling of [B, C, H, W] is supported, got %s", nd.Name, x.Shape()))
 	}
@@ -205,7 +205,7 @@ func maxPool(nd *Op, x *Node) *Node {
 
 // globalAveragePool averages each channel over the image: [B, C, H, W] ->
 // [B, C, 1, 1].
-func globalAveragePool(nd *Op, x *Node) *Node {
+func globalAveragePool(nd *modelfile.Op, x *Node) *Node {
 	if x.Rank() != 4 {
 		panic(fmt.Sprintf("onnx: GlobalAveragePool %q: want [B, C, H, W], got %s", nd.Name, x.Shape()))
 	}
@@ -224,7 +224,7 @@ func globalAveragePool(nd *Op, x *Node) *Node {
 // are an error. Training-mode batch statistics are not used: the
 // transfer modes freeze the running mean and variance (they are never
 // trainable, see [Network]) and train at most scale and bias.
-func batchNorm(nd *Op, x, scale, bias, mean, variance *Node) *Node {
+func batchNorm(nd *modelfile.Op, x, scale, bias, mean, variance *Node) *Node {
 	eps := 1e-5
 	if a := nd.Attrs["epsilon"]; a != nil {
 		eps = float64(a.Float)
@@ -240,7 +240,7 @@ func batchNorm(nd *Op, x, scale, bias, mean, variance *Node) *Node {
 	return Add(Mul(Sub(x, perChannel(mean)), a), perChannel(bias))
 }
 
-func autoPadOf(nd *Op) string {
+func autoPadOf(nd *modelfile.Op) string {
 	if a := nd.Attrs["auto_pad"]; a != nil && a.String != "" {
 		return a.String
 	}
@@ -250,7 +250,7 @@ func autoPadOf(nd *Op) string {
 // checkAttrs rejects the attribute values the operators above do not
 // implement, when the model is loaded (before any graph is built), with an
 // error naming the node.
-func checkAttrs(nd *Op) error {
+func checkAttrs(nd *modelfile.Op) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("onnx: %s %q: %s", nd.OpType, nd.Name, fmt.Sprintf(format, args...))
 	}

@@ -1,4 +1,4 @@
-package transfer
+package netgraph
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
 // Host references: each operator written as plain loops over NCHW arrays
@@ -155,11 +156,11 @@ func hostAdd(a, b *img) *img {
 // returns them both as the ONNX tensor and as float64 for the host.
 type weights struct {
 	rng  *rand.Rand
-	init map[string]*Tensor
+	init map[string]*modelfile.Tensor
 }
 
 func (ws *weights) add(name string, lo, hi float64, dims ...int64) []float64 {
-	t := &Tensor{Name: name, Dims: dims, DataType: TypeFloat}
+	t := &modelfile.Tensor{Name: name, Dims: dims, DataType: modelfile.TypeFloat}
 	t.Float = make([]float32, t.Size())
 	h := make([]float64, t.Size())
 	for i := range t.Float {
@@ -180,11 +181,11 @@ func randomImage(rng *rand.Rand, b, c, h, w int) (*img, []float32) {
 	return x, f
 }
 
-func attrs(kv ...any) map[string]*Attribute {
-	m := map[string]*Attribute{}
+func attrs(kv ...any) map[string]*modelfile.Attribute {
+	m := map[string]*modelfile.Attribute{}
 	for i := 0; i < len(kv); i += 2 {
 		name := kv[i].(string)
-		a := &Attribute{Name: name}
+		a := &modelfile.Attribute{Name: name}
 		switch v := kv[i+1].(type) {
 		case []int64:
 			a.Ints = v
@@ -202,12 +203,12 @@ func attrs(kv ...any) map[string]*Attribute {
 
 // runNodes evaluates a model made of the given nodes (input "X", output the
 // last node's) on x with the GoMLX network and compares with want.
-func runNodes(t *testing.T, what string, nodes []*Op, init map[string]*Tensor, x []float32, dims []int, want []float64, tol float64) {
+func runNodes(t *testing.T, what string, nodes []*modelfile.Op, init map[string]*modelfile.Tensor, x []float32, dims []int, want []float64, tol float64) {
 	t.Helper()
-	m := &Model{Nodes: nodes, Initializers: init,
-		Inputs:  []ValueInfo{{Name: "X", Dims: []int64{-1, int64(dims[1]), int64(dims[2]), int64(dims[3])}}},
-		Outputs: []ValueInfo{{Name: nodes[len(nodes)-1].Outputs[0]}}}
-	net, err := m.Network()
+	m := &modelfile.Model{Nodes: nodes, Initializers: init,
+		Inputs:  []modelfile.ValueInfo{{Name: "X", Dims: []int64{-1, int64(dims[1]), int64(dims[2]), int64(dims[3])}}},
+		Outputs: []modelfile.ValueInfo{{Name: nodes[len(nodes)-1].Outputs[0]}}}
+	net, err := New(m)
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
@@ -250,7 +251,7 @@ func TestConvStridesAndPads(t *testing.T) {
 	}
 	for _, tc := range cases {
 		x, xf := randomImage(rng, 2, tc.c, tc.h, tc.w)
-		ws := &weights{rng, map[string]*Tensor{}}
+		ws := &weights{rng, map[string]*modelfile.Tensor{}}
 		w := ws.add("W", -1, 1, int64(tc.o), int64(tc.c), int64(tc.k), int64(tc.k))
 		var b []float64
 		inputs := []string{"X", "W"}
@@ -264,15 +265,15 @@ func TestConvStridesAndPads(t *testing.T) {
 		}
 		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(sh), int64(sw)})
 		if tc.autoPad != "" {
-			a["auto_pad"] = &Attribute{Name: "auto_pad", String: tc.autoPad}
+			a["auto_pad"] = &modelfile.Attribute{Name: "auto_pad", String: tc.autoPad}
 		} else {
-			a["pads"] = &Attribute{Name: "pads", Ints: []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])}}
+			a["pads"] = &modelfile.Attribute{Name: "pads", Ints: []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])}}
 		}
 		want := hostConv(x, w, tc.o, tc.k, sh, tc.p, b, sh, sw)
 		if want.h != tc.wantOH || want.w != tc.OW {
 			t.Fatalf("%s: host output %dx%d, ONNX's formula gives %dx%d", tc.name, want.h, want.w, tc.wantOH, tc.OW)
 		}
-		runNodes(t, tc.name, []*Op{{Name: "conv", OpType: "Conv", Inputs: inputs, Outputs: []string{"Y"}, Attrs: a}},
+		runNodes(t, tc.name, []*modelfile.Op{{Name: "conv", OpType: "Conv", Inputs: inputs, Outputs: []string{"Y"}, Attrs: a}},
 			ws.init, xf, []int{2, tc.c, tc.h, tc.w}, want.v, 1e-5)
 	}
 }
@@ -294,7 +295,7 @@ func TestMaxPoolWindows(t *testing.T) {
 		x, xf := randomImage(rng, 2, 3, tc.h, tc.w)
 		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(tc.s), int64(tc.s)},
 			"pads", []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])})
-		runNodes(t, tc.name, []*Op{{Name: "pool", OpType: "MaxPool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: a}},
+		runNodes(t, tc.name, []*modelfile.Op{{Name: "pool", OpType: "MaxPool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: a}},
 			nil, xf, []int{2, 3, tc.h, tc.w}, hostMaxPool(x, tc.k, tc.s, tc.p).v, 0)
 	}
 }
@@ -302,19 +303,19 @@ func TestMaxPoolWindows(t *testing.T) {
 func TestBatchNormalization(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	x, xf := randomImage(rng, 2, 4, 3, 5)
-	ws := &weights{rng, map[string]*Tensor{}}
+	ws := &weights{rng, map[string]*modelfile.Tensor{}}
 	scale, bias := ws.add("gamma", -2, 2, 4), ws.add("beta", -1, 1, 4)
 	mean, variance := ws.add("mean", -1, 1, 4), ws.add("var", 0.1, 3, 4)
 	// Default epsilon; MXNet's epsilon 2e-5 with the spatial=0 its exporter wrote
 	// for per-channel parameters (read as per channel).
 	for _, eps := range []float32{0, 2e-5} {
-		a := map[string]*Attribute{}
+		a := map[string]*modelfile.Attribute{}
 		want := hostBatchNorm(x, scale, bias, mean, variance, 1e-5) // ONNX's default epsilon
 		if eps != 0 {
 			a = attrs("epsilon", eps, "spatial", int64(0))
 			want = hostBatchNorm(x, scale, bias, mean, variance, float64(eps))
 		}
-		runNodes(t, "BatchNormalization", []*Op{{Name: "bn", OpType: "BatchNormalization",
+		runNodes(t, "BatchNormalization", []*modelfile.Op{{Name: "bn", OpType: "BatchNormalization",
 			Inputs: []string{"X", "gamma", "beta", "mean", "var"}, Outputs: []string{"Y"}, Attrs: a}},
 			ws.init, xf, []int{2, 4, 3, 5}, want.v, 1e-5)
 	}
@@ -323,10 +324,10 @@ func TestBatchNormalization(t *testing.T) {
 func TestGlobalAveragePoolFlattenGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	x, xf := randomImage(rng, 3, 5, 4, 3)
-	ws := &weights{rng, map[string]*Tensor{}}
+	ws := &weights{rng, map[string]*modelfile.Tensor{}}
 	w, b := ws.add("W", -1, 1, 6, 5), ws.add("C", -1, 1, 6) // Gemm weight [out, in], transB = 1
-	nodes := []*Op{
-		{Name: "gap", OpType: "GlobalAveragePool", Inputs: []string{"X"}, Outputs: []string{"g"}, Attrs: map[string]*Attribute{}},
+	nodes := []*modelfile.Op{
+		{Name: "gap", OpType: "GlobalAveragePool", Inputs: []string{"X"}, Outputs: []string{"g"}, Attrs: map[string]*modelfile.Attribute{}},
 		{Name: "flat", OpType: "Flatten", Inputs: []string{"g"}, Outputs: []string{"f"}, Attrs: attrs("axis", int64(1))},
 		{Name: "fc", OpType: "Gemm", Inputs: []string{"f", "W", "C"}, Outputs: []string{"Y"}, Attrs: attrs("transB", int64(1))},
 	}
@@ -340,12 +341,12 @@ func TestGlobalAveragePoolFlattenGemm(t *testing.T) {
 func TestAddOfComputedValues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	x, xf := randomImage(rng, 2, 2, 4, 4)
-	ws := &weights{rng, map[string]*Tensor{}}
+	ws := &weights{rng, map[string]*modelfile.Tensor{}}
 	w := ws.add("W", -1, 1, 2, 2, 3, 3)
-	nodes := []*Op{
+	nodes := []*modelfile.Op{
 		{Name: "conv", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"c"}, Attrs: attrs("kernel_shape", []int64{3, 3}, "pads", []int64{1, 1, 1, 1})},
-		{Name: "relu", OpType: "Relu", Inputs: []string{"X"}, Outputs: []string{"r"}, Attrs: map[string]*Attribute{}},
-		{Name: "sum", OpType: "Add", Inputs: []string{"c", "r"}, Outputs: []string{"Y"}, Attrs: map[string]*Attribute{}},
+		{Name: "relu", OpType: "Relu", Inputs: []string{"X"}, Outputs: []string{"r"}, Attrs: map[string]*modelfile.Attribute{}},
+		{Name: "sum", OpType: "Add", Inputs: []string{"c", "r"}, Outputs: []string{"Y"}, Attrs: map[string]*modelfile.Attribute{}},
 	}
 	want := hostAdd(hostConv(x, w, 2, 3, 1, pads{1, 1, 1, 1}, nil), hostRelu(x))
 	runNodes(t, "Add(conv, relu)", nodes, ws.init, xf, []int{2, 2, 4, 4}, want.v, 1e-5)
@@ -353,22 +354,22 @@ func TestAddOfComputedValues(t *testing.T) {
 
 func TestUnsupportedAttributesAreNamed(t *testing.T) {
 	for _, tc := range []struct {
-		op   *Op
+		op   *modelfile.Op
 		want string
 	}{
 		// group > 1 is checked against the kernel when the graph is built (TestDepthwiseConv).
-		{&Op{Name: "g", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(0))}, "group"},
-		{&Op{Name: "a", OpType: "AveragePool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "pads", []int64{1, 1, 1, 1})}, "padding"},
-		{&Op{Name: "c", OpType: "Clip", Inputs: []string{"X", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs()}, "opset 11"},
-		{&Op{Name: "d", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("dilations", []int64{2, 2})}, "dilations"},
-		{&Op{Name: "p", OpType: "MaxPool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "ceil_mode", int64(1))}, "ceil_mode"},
-		{&Op{Name: "b", OpType: "BatchNormalization", Inputs: []string{"X", "W1", "W1", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs("training_mode", int64(1))}, "training_mode"},
+		{&modelfile.Op{Name: "g", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(0))}, "group"},
+		{&modelfile.Op{Name: "a", OpType: "AveragePool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "pads", []int64{1, 1, 1, 1})}, "padding"},
+		{&modelfile.Op{Name: "c", OpType: "Clip", Inputs: []string{"X", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs()}, "opset 11"},
+		{&modelfile.Op{Name: "d", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("dilations", []int64{2, 2})}, "dilations"},
+		{&modelfile.Op{Name: "p", OpType: "MaxPool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: attrs("kernel_shape", []int64{2, 2}, "ceil_mode", int64(1))}, "ceil_mode"},
+		{&modelfile.Op{Name: "b", OpType: "BatchNormalization", Inputs: []string{"X", "W1", "W1", "W1", "W1"}, Outputs: []string{"Y"}, Attrs: attrs("training_mode", int64(1))}, "training_mode"},
 	} {
-		ws := &weights{rand.New(rand.NewPCG(1, 1)), map[string]*Tensor{}}
+		ws := &weights{rand.New(rand.NewPCG(1, 1)), map[string]*modelfile.Tensor{}}
 		ws.add("W", 0.5, 1, 2, 2, 1, 1)
 		ws.add("W1", 0.5, 1, 2)
-		m := &Model{Nodes: []*Op{tc.op}, Initializers: ws.init, Inputs: []ValueInfo{{Name: "X", Dims: []int64{1, 2, 4, 4}}}, Outputs: []ValueInfo{{Name: "Y"}}}
-		_, err := m.Network()
+		m := &modelfile.Model{Nodes: []*modelfile.Op{tc.op}, Initializers: ws.init, Inputs: []modelfile.ValueInfo{{Name: "X", Dims: []int64{1, 2, 4, 4}}}, Outputs: []modelfile.ValueInfo{{Name: "Y"}}}
+		_, err := New(m)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.op.Name) {
 			t.Errorf("%s %q with %s: error %v, want one naming both", tc.op.OpType, tc.op.Name, tc.want, err)
 		}

@@ -1,4 +1,4 @@
-package transfer
+package netgraph
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
 // The depthwise convolution equals an ordinary one whose kernel is zero
@@ -28,7 +29,7 @@ func TestDepthwiseConv(t *testing.T) {
 	}
 	for _, tc := range cases {
 		x, xf := randomImage(rng, 2, tc.c, tc.h, tc.w)
-		ws := &weights{rng, map[string]*Tensor{}}
+		ws := &weights{rng, map[string]*modelfile.Tensor{}}
 		w := ws.add("W", -1, 1, int64(tc.c), 1, int64(tc.k), int64(tc.k))
 		b := ws.add("B", -1, 1, int64(tc.c))
 		full := make([]float64, tc.c*tc.c*tc.k*tc.k)
@@ -37,21 +38,21 @@ func TestDepthwiseConv(t *testing.T) {
 		}
 		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(tc.s), int64(tc.s)}, "group", int64(tc.c))
 		if tc.autoPad != "" {
-			a["auto_pad"] = &Attribute{Name: "auto_pad", String: tc.autoPad}
+			a["auto_pad"] = &modelfile.Attribute{Name: "auto_pad", String: tc.autoPad}
 		} else {
-			a["pads"] = &Attribute{Name: "pads", Ints: []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])}}
+			a["pads"] = &modelfile.Attribute{Name: "pads", Ints: []int64{int64(tc.p[0]), int64(tc.p[1]), int64(tc.p[2]), int64(tc.p[3])}}
 		}
 		want := hostConv(x, full, tc.c, tc.k, tc.s, tc.p, b)
-		runNodes(t, tc.name, []*Op{{Name: "dw", OpType: "Conv", Inputs: []string{"X", "W", "B"}, Outputs: []string{"Y"}, Attrs: a}},
+		runNodes(t, tc.name, []*modelfile.Op{{Name: "dw", OpType: "Conv", Inputs: []string{"X", "W", "B"}, Outputs: []string{"Y"}, Attrs: a}},
 			ws.init, xf, []int{2, tc.c, tc.h, tc.w}, want.v, 1e-5)
 	}
 	// A grouped convolution that is not depthwise is refused with the node's name.
 	_, xf := randomImage(rng, 1, 4, 5, 5)
-	ws := &weights{rng, map[string]*Tensor{}}
+	ws := &weights{rng, map[string]*modelfile.Tensor{}}
 	ws.add("W", -1, 1, 4, 2, 3, 3)
-	m := &Model{Nodes: []*Op{{Name: "grouped", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(2))}},
-		Initializers: ws.init, Inputs: []ValueInfo{{Name: "X", Dims: []int64{-1, 4, 5, 5}}}, Outputs: []ValueInfo{{Name: "Y"}}}
-	net, err := m.Network()
+	m := &modelfile.Model{Nodes: []*modelfile.Op{{Name: "grouped", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: attrs("group", int64(2))}},
+		Initializers: ws.init, Inputs: []modelfile.ValueInfo{{Name: "X", Dims: []int64{-1, 4, 5, 5}}}, Outputs: []modelfile.ValueInfo{{Name: "Y"}}}
+	net, err := New(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestAveragePoolWindows(t *testing.T) {
 	} {
 		x, xf := randomImage(rng, 2, 3, tc.h, tc.w)
 		a := attrs("kernel_shape", []int64{int64(tc.k), int64(tc.k)}, "strides", []int64{int64(tc.s), int64(tc.s)})
-		runNodes(t, tc.name, []*Op{{Name: "avg", OpType: "AveragePool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: a}},
+		runNodes(t, tc.name, []*modelfile.Op{{Name: "avg", OpType: "AveragePool", Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: a}},
 			nil, xf, []int{2, 3, tc.h, tc.w}, hostAveragePool(x, tc.k, tc.s).v, 1e-6)
 	}
 }
@@ -126,7 +127,7 @@ func TestClipTransposeSoftmax(t *testing.T) {
 			want = append(want, math.Exp(v)/sum)
 		}
 	}
-	nodes := []*Op{
+	nodes := []*modelfile.Op{
 		{Name: "relu6", OpType: "Clip", Inputs: []string{"X"}, Outputs: []string{"C"}, Attrs: attrs("min", float32(0), "max", float32(6))},
 		{Name: "nhwc", OpType: "Transpose", Inputs: []string{"C"}, Outputs: []string{"T"}, Attrs: attrs("perm", []int64{0, 2, 3, 1})},
 		{Name: "flat", OpType: "Flatten", Inputs: []string{"T"}, Outputs: []string{"F"}, Attrs: attrs()},

@@ -1,4 +1,4 @@
-package transfer
+package modelfile
 
 import (
 	"encoding/binary"

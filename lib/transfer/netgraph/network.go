@@ -1,4 +1,33 @@
-package transfer
+// Package netgraph rebuilds a pretrained network read by package modelfile
+// as a GoMLX graph: each ONNX operator becomes the GoMLX operations that
+// compute it (see [Supported]), and each float weight becomes a variable of
+// a model scope, so the network can be run, trained from its pretrained
+// weights, frozen, or trained from fresh random ones like any other GoMLX
+// model.
+//
+// The operators follow the ONNX operator specification
+// (https://onnx.ai/onnx/operators/) on NCHW tensors: a Conv is the
+// cross-correlation
+//
+//	y[b, o, i, j] = sum_{c, di, dj} x[b, c, i s + di - pad, j s + dj - pad] w[o, c, di, dj] + bias[o],
+//
+// computed with the im2col convolution of the hand-written CNNs (package
+// vision) in channels-last layout; BatchNormalization uses its stored
+// running statistics, y = scale (x - mean)/sqrt(var + epsilon) + bias;
+// MaxPool, AveragePool and depthwise convolutions are folds over the
+// strided views of the padded image. Together they cover the model zoo's
+// mnist-8 and ResNet-18 and the ImageNet MobileNets v1 and v2.
+//
+// Example:
+//
+//	m, _ := modelfile.Read(data.MustPath(data.MNIST8Model))
+//	net, _ := netgraph.New(m) // checks the operators; the input is "Input3"
+//	out, _ := net.Run(backend.Must(), x, "") // x a [1, 1, 28, 28] tensor: the 10 logits
+//	// inside a graph function with a model scope, x shaped [B, 1, 28, 28]:
+//	logits := net.Forward(scope, x, "")                         // the model's output
+//	features := net.Forward(scope, x, "Pooling160_Output_0")   // any inner value
+//	f, _ := net.HeadInput()                                     // what the final dense layer reads
+package netgraph
 
 import (
 	"fmt"
@@ -10,7 +39,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/physnb/physnb/lib/vision"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
 // Supported lists the ONNX operators [Network] can rebuild.
@@ -21,7 +50,7 @@ var Supported = []string{"Conv", "BatchNormalization", "Relu", "Clip", "MaxPool"
 // held as variables of a model scope (so they can be trained, frozen or saved
 // like any other weights).
 type Network struct {
-	Model *Model
+	Model *modelfile.Model
 	Input string // the graph input fed with x
 	// Pretrained: initialise the variables with the file's weights; when false
 	// they get fresh random values (He initialisation), for training the same
@@ -31,9 +60,9 @@ type Network struct {
 	Frozen bool
 }
 
-// Network checks that every operator is supported and returns the network
+// New checks that every operator of m is supported and returns the network
 // for the model's single (non-weight) input, pretrained and trainable.
-func (m *Model) Network() (*Network, error) {
+func New(m *modelfile.Model) (*Network, error) {
 	if len(m.Inputs) != 1 {
 		return nil, fmt.Errorf("onnx: the model has %d inputs, want 1", len(m.Inputs))
 	}
@@ -65,12 +94,12 @@ func varName(s string) string { return strings.ReplaceAll(s, "/", "_") }
 // tensors, a constant for integer ones (shapes). The running mean and
 // variance of a BatchNormalization are statistics of the pretraining data,
 // not parameters: they are never trainable (see [batchNorm]).
-func (n *Network) weight(scope *model.Scope, g *Graph, t *Tensor) *Node {
+func (n *Network) weight(scope *model.Scope, g *Graph, t *modelfile.Tensor) *Node {
 	dims := make([]int, len(t.Dims))
 	for i, d := range t.Dims {
 		dims[i] = int(d)
 	}
-	if t.DataType == TypeInt64 {
+	if t.DataType == modelfile.TypeInt64 {
 		return Const(g, tensors.FromFlatDataAndDimensions(slices.Clone(t.Int64), dims...))
 	}
 	op, slot := n.usage(t.Name)
@@ -129,7 +158,7 @@ func (n *Network) usage(name string) (string, int) {
 	return "", -1
 }
 
-func ints(a *Attribute, def ...int64) []int64 {
+func ints(a *modelfile.Attribute, def ...int64) []int64 {
 	if a == nil || len(a.Ints) == 0 {
 		return def
 	}
@@ -146,7 +175,7 @@ func (n *Network) Forward(scope *model.Scope, x *Node, upTo string) *Node {
 	}
 	g := x.Graph()
 	vals := map[string]*Node{n.Input: x}
-	get := func(nd *Op, name string) *Node {
+	get := func(nd *modelfile.Op, name string) *Node {
 		if v, ok := vals[name]; ok {
 			return v
 		}
@@ -168,7 +197,7 @@ func (n *Network) Forward(scope *model.Scope, x *Node, upTo string) *Node {
 }
 
 // apply builds one node's first output from its inputs, in(i) being input i.
-func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
+func (n *Network) apply(nd *modelfile.Op, in func(int) *Node) *Node {
 	switch nd.OpType {
 	case "Conv":
 		y := n.conv(nd, in(0), in(1))
@@ -181,7 +210,7 @@ func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
 	case "Add":
 		return broadcastAdd(in(0), in(1))
 	case "Relu":
-		return vision.Relu(in(0))
+		return relu(in(0))
 	case "Clip":
 		return clip(nd, in(0))
 	case "MaxPool":
@@ -226,7 +255,7 @@ func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
 }
 
 // gemm is alpha op(A) op(B) + beta C, op transposing when transA/transB is 1.
-func gemm(nd *Op, in func(int) *Node) *Node {
+func gemm(nd *modelfile.Op, in func(int) *Node) *Node {
 	a, b := in(0), in(1)
 	if at := nd.Attrs["transA"]; at != nil && at.Int == 1 {
 		a = Transpose(a, 0, 1)
@@ -273,8 +302,8 @@ func broadcastAdd(a, b *Node) *Node {
 	return Add(a, b)
 }
 
-func reshape(nd *Op, x *Node, shape *Tensor) *Node {
-	if shape == nil || shape.DataType != TypeInt64 {
+func reshape(nd *modelfile.Op, x *Node, shape *modelfile.Tensor) *Node {
+	if shape == nil || shape.DataType != modelfile.TypeInt64 {
 		panic(fmt.Sprintf("onnx: Reshape %q: the target shape must be a constant int64 initializer", nd.Name))
 	}
 	dims := make([]int, len(shape.Int64))

@@ -1,4 +1,4 @@
-package transfer
+package modelfile_test
 
 import (
 	"math"
@@ -9,8 +9,9 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
-	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
+	"github.com/physnb/physnb/lib/transfer/netgraph"
 )
 
 // quantRef runs a uint8 TFLite model the way TFLite's integer kernels do:
@@ -22,11 +23,11 @@ import (
 // multiplier is applied in float64 instead of TFLite's fixed point, which
 // can move a result by one step.
 type quantRef struct {
-	m    *tflModel
+	m    *modelfile.TFLModel
 	vals map[int][]uint8 // NHWC activations by tensor index
 }
 
-func (r *quantRef) tensor(i int) *tflTensor { return &r.m.Tensors[i] }
+func (r *quantRef) tensor(i int) *modelfile.TFLTensor { return &r.m.Tensors[i] }
 
 // run feeds img (the input's NHWC uint8 values) and returns the real values
 // of the tensor named upTo (the input of the final softmax when "").
@@ -35,21 +36,21 @@ func (r *quantRef) run(t *testing.T, img []uint8, upTo int) []float64 {
 	for _, op := range r.m.Ops {
 		out := r.tensor(op.Outputs[0])
 		switch op.Code {
-		case tflConv2D, tflDepthwiseConv2D:
+		case modelfile.TFLConv2D, modelfile.TFLDepthwiseConv2D:
 			r.vals[op.Outputs[0]] = r.conv(op)
-		case tflAveragePool2D:
+		case modelfile.TFLAveragePool2D:
 			r.vals[op.Outputs[0]] = r.avgPool(op)
-		case tflAdd:
+		case modelfile.TFLAdd:
 			r.vals[op.Outputs[0]] = r.add(op)
-		case tflReshape:
+		case modelfile.TFLReshape:
 			r.vals[op.Outputs[0]] = r.vals[op.Inputs[0]]
-		case tflSoftmax:
+		case modelfile.TFLSoftmax:
 			continue
 		default:
 			t.Fatalf("reference: operator %d not implemented", op.Code)
 		}
-		if len(r.vals[op.Outputs[0]]) != out.size() {
-			t.Fatalf("reference: %s has %d values, want %d", out.Name, len(r.vals[op.Outputs[0]]), out.size())
+		if len(r.vals[op.Outputs[0]]) != modelfile.TensorSize(out) {
+			t.Fatalf("reference: %s has %d values, want %d", out.Name, len(r.vals[op.Outputs[0]]), modelfile.TensorSize(out))
 		}
 		if op.Outputs[0] == upTo {
 			break
@@ -65,12 +66,12 @@ func (r *quantRef) run(t *testing.T, img []uint8, upTo int) []float64 {
 }
 
 // actRange is the uint8 range a fused activation leaves.
-func actRange(act uint8, out *tflTensor) (int, int) {
+func actRange(act uint8, out *modelfile.TFLTensor) (int, int) {
 	z, s := int(out.Zero[0]), float64(out.Scale[0])
 	switch act {
-	case tflActRelu:
+	case modelfile.TFLActRelu:
 		return max(0, z), 255
-	case tflActRelu6:
+	case modelfile.TFLActRelu6:
 		return max(0, z), min(255, z+int(math.Round(6/s)))
 	}
 	return 0, 255
@@ -83,14 +84,14 @@ func requant(acc float64, mult float64, zero, lo, hi int) uint8 {
 
 // samePad is the padding before the image of TFLite's SAME (the odd one after).
 func samePad(padding uint8, in, k, s int) (out, before int) {
-	if padding == tflValid {
+	if padding == modelfile.TFLValid {
 		return (in-k)/s + 1, 0
 	}
 	out = (in + s - 1) / s
 	return out, max((out-1)*s+k-in, 0) / 2
 }
 
-func (r *quantRef) conv(op tflOp) []uint8 {
+func (r *quantRef) conv(op modelfile.TFLOp) []uint8 {
 	x, w, out := r.tensor(op.Inputs[0]), r.tensor(op.Inputs[1]), r.tensor(op.Outputs[0])
 	xv, wv := r.vals[op.Inputs[0]], w.Data
 	bias := r.tensor(op.Inputs[2])
@@ -103,11 +104,11 @@ func (r *quantRef) conv(op tflOp) []uint8 {
 	mult := float64(x.Scale[0]) * float64(w.Scale[0]) / float64(out.Scale[0])
 	lo, hi := actRange(op.Activation, out)
 	res := make([]uint8, oh*ow*O)
-	depthwise := op.Code == tflDepthwiseConv2D
+	depthwise := op.Code == modelfile.TFLDepthwiseConv2D
 	for oy := range oh {
 		for ox := range ow {
 			for oc := range O {
-				acc := int32(le32(bias.Data[4*oc:]))
+				acc := int32(modelfile.LE32(bias.Data[4*oc:]))
 				for ky := range kh {
 					iy := oy*op.StrideH + ky - top
 					if iy < 0 || iy >= H {
@@ -136,7 +137,7 @@ func (r *quantRef) conv(op tflOp) []uint8 {
 	return res
 }
 
-func (r *quantRef) avgPool(op tflOp) []uint8 {
+func (r *quantRef) avgPool(op modelfile.TFLOp) []uint8 {
 	x, out := r.tensor(op.Inputs[0]), r.tensor(op.Outputs[0])
 	xv := r.vals[op.Inputs[0]]
 	H, W, C := x.Shape[1], x.Shape[2], x.Shape[3]
@@ -161,7 +162,7 @@ func (r *quantRef) avgPool(op tflOp) []uint8 {
 	return res
 }
 
-func (r *quantRef) add(op tflOp) []uint8 {
+func (r *quantRef) add(op modelfile.TFLOp) []uint8 {
 	a, b, out := r.tensor(op.Inputs[0]), r.tensor(op.Inputs[1]), r.tensor(op.Outputs[0])
 	av, bv := r.vals[op.Inputs[0]], r.vals[op.Inputs[1]]
 	lo, hi := actRange(op.Activation, out)
@@ -220,18 +221,18 @@ func tfliteBytes(t *testing.T, name string) []byte {
 	return b
 }
 
-func loadTFLite(t *testing.T, name string) (*tflModel, *Network, string) {
+func loadTFLite(t *testing.T, name string) (*modelfile.TFLModel, *netgraph.Network, string) {
 	b := tfliteBytes(t, name)
 	p := data.MustPath(name)
-	tm, err := readTFLite(b)
+	tm, err := modelfile.DecodeTFLite(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ReadTFLite(p)
+	m, err := modelfile.ReadTFLite(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	net, err := m.Network()
+	net, err := netgraph.New(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +261,7 @@ func TestMobileNetAgainstIntegerKernels(t *testing.T) {
 		size := in.Shape[1]
 		logits := -1
 		for _, op := range tm.Ops {
-			if op.Code == tflSoftmax {
+			if op.Code == modelfile.TFLSoftmax {
 				logits = op.Inputs[0]
 			}
 		}
@@ -328,68 +329,22 @@ func TestReadTFLiteErrors(t *testing.T) {
 		{"truncated", b[:len(b)/3], "malformed"},
 		{"empty", nil, "not a TFLite file"},
 	} {
-		if _, err := readTFLite(c.b); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := modelfile.DecodeTFLite(c.b); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
-	if _, err := ReadTFLite("/nonexistent/model.tflite"); err == nil || !strings.Contains(err.Error(), "model.tflite") {
+	if _, err := modelfile.ReadTFLite("/nonexistent/model.tflite"); err == nil || !strings.Contains(err.Error(), "model.tflite") {
 		t.Errorf("missing file: error %v should name the file", err)
 	}
 	// An unsupported operator is named.
-	tm, err := readTFLite(b)
+	tm, err := modelfile.DecodeTFLite(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tm.Ops = slices.Clone(tm.Ops)
 	tm.Ops[3].Code = 2 // CONCATENATION
-	if _, err := tm.convert(); err == nil || !strings.Contains(err.Error(), "builtin code 2") {
+	if _, err := modelfile.Convert(tm); err == nil || !strings.Contains(err.Error(), "builtin code 2") {
 		t.Errorf("unsupported operator: error %v", err)
-	}
-}
-
-// TestMobileNetFeaturesOnCIFAR trains a new head on the frozen ImageNet
-// features of 100 real CIFAR-10 images and tests it on the other 100: the
-// pretrained features must carry the classes (well above the 10% of
-// guessing; with 100 test images, 25% or more happens by chance with
-// probability below 1e-4).
-func TestMobileNetFeaturesOnCIFAR(t *testing.T) {
-	if _, err := data.Path(data.CIFAR10SampleBatch); err != nil {
-		t.Skip(err)
-	}
-	net, err := LoadNetwork(MobileNetV1)
-	if err != nil {
-		t.Skip(err)
-	}
-	e := Experiment{Target: CIFAR10Sample, Model: MobileNetV1, Labels: 100}
-	h, err := e.head(net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Features != "MobilenetV1/Logits/AvgPool_1a/AvgPool" || h.InputSize != 128 {
-		t.Fatalf("head reads %q at size %d, want MobileNet's pooled features at 128", h.Features, h.InputSize)
-	}
-	out := &Outcome{}
-	if err := e.load(backend.Must(), net, out); err != nil {
-		t.Fatal(err)
-	}
-	if out.Train.Len() != 100 || out.Test.Len() != 100 {
-		t.Fatalf("%d training and %d test images, want 100 and 100", out.Train.Len(), out.Test.Len())
-	}
-	b := backend.Must()
-	if h.Mean, h.Std, err = net.FeatureStats(b, out.Train, h); err != nil {
-		t.Fatal(err)
-	}
-	if len(h.Mean) != 256 {
-		t.Fatalf("%d features, want 256", len(h.Mean))
-	}
-	hist, err := net.fitOnFeatures(b, h, out.Train, out.Test, classify.Config{Epochs: 20, BatchSize: 32, LearningRate: 1e-3, Seed: 1}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := hist.Last().TestAcc
-	t.Logf("frozen MobileNet v1 features, new head, 100 labels: test accuracy %.2f", acc)
-	if acc < 0.25 {
-		t.Errorf("test accuracy %.2f on frozen ImageNet features, want >= 0.25", acc)
 	}
 }
 
@@ -401,14 +356,14 @@ func TestTFLiteInputStandardisation(t *testing.T) {
 	for _, c := range []struct {
 		typ  uint8
 		zero int64
-	}{{tflUint8, 128}, {tflInt8, 0}} {
-		tm, err := readTFLite(b)
+	}{{modelfile.TFLUint8, 128}, {modelfile.TFLInt8, 0}} {
+		tm, err := modelfile.DecodeTFLite(b)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in := &tm.Tensors[tm.Inputs[0]]
 		in.Type, in.Zero, in.Scale = c.typ, []int64{c.zero}, []float32{1.0 / 128}
-		m, err := tm.convert()
+		m, err := modelfile.Convert(tm)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package transfer
+package modelfile_test
 
 import (
 	"cmp"
@@ -11,12 +11,14 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
-	"github.com/physnb/physnb/lib/data"
+	"github.com/physnb/physnb/lib/transfer/internal/nettest"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
+	"github.com/physnb/physnb/lib/transfer/netgraph"
 )
 
 // tinyModel is a small CNN in ONNX form: Conv 3x3 (2 filters, pads 1) + bias,
 // Relu, MaxPool 2x2, Reshape to [1, 8], Gemm with a [8, 3] weight and bias.
-func tinyModel(rng *rand.Rand) *Model {
+func tinyModel(rng *rand.Rand) *modelfile.Model {
 	rnd := func(n int) []float32 {
 		v := make([]float32, n)
 		for i := range v {
@@ -24,32 +26,32 @@ func tinyModel(rng *rand.Rand) *Model {
 		}
 		return v
 	}
-	m := &Model{
-		Initializers: map[string]*Tensor{
-			"W":     {Name: "W", Dims: []int64{2, 1, 3, 3}, DataType: TypeFloat, Float: rnd(18)},
-			"B":     {Name: "B", Dims: []int64{2}, DataType: TypeFloat, Float: rnd(2)},
-			"shape": {Name: "shape", Dims: []int64{2}, DataType: TypeInt64, Int64: []int64{1, 8}},
-			"W2":    {Name: "W2", Dims: []int64{8, 3}, DataType: TypeFloat, Float: rnd(24)},
-			"C":     {Name: "C", Dims: []int64{3}, DataType: TypeFloat, Float: rnd(3)},
+	m := &modelfile.Model{
+		Initializers: map[string]*modelfile.Tensor{
+			"W":     {Name: "W", Dims: []int64{2, 1, 3, 3}, DataType: modelfile.TypeFloat, Float: rnd(18)},
+			"B":     {Name: "B", Dims: []int64{2}, DataType: modelfile.TypeFloat, Float: rnd(2)},
+			"shape": {Name: "shape", Dims: []int64{2}, DataType: modelfile.TypeInt64, Int64: []int64{1, 8}},
+			"W2":    {Name: "W2", Dims: []int64{8, 3}, DataType: modelfile.TypeFloat, Float: rnd(24)},
+			"C":     {Name: "C", Dims: []int64{3}, DataType: modelfile.TypeFloat, Float: rnd(3)},
 		},
-		Inputs:  []ValueInfo{{Name: "X", Dims: []int64{1, 1, 4, 4}}},
-		Outputs: []ValueInfo{{Name: "Y", Dims: []int64{1, 3}}},
+		Inputs:  []modelfile.ValueInfo{{Name: "X", Dims: []int64{1, 1, 4, 4}}},
+		Outputs: []modelfile.ValueInfo{{Name: "Y", Dims: []int64{1, 3}}},
 	}
-	m.Nodes = []*Op{
+	m.Nodes = []*modelfile.Op{
 		{Name: "conv", OpType: "Conv", Inputs: []string{"X", "W", "B"}, Outputs: []string{"c"},
-			Attrs: map[string]*Attribute{"kernel_shape": {Name: "kernel_shape", Ints: []int64{3, 3}}, "pads": {Name: "pads", Ints: []int64{1, 1, 1, 1}}}},
-		{Name: "relu", OpType: "Relu", Inputs: []string{"c"}, Outputs: []string{"r"}, Attrs: map[string]*Attribute{}},
+			Attrs: map[string]*modelfile.Attribute{"kernel_shape": {Name: "kernel_shape", Ints: []int64{3, 3}}, "pads": {Name: "pads", Ints: []int64{1, 1, 1, 1}}}},
+		{Name: "relu", OpType: "Relu", Inputs: []string{"c"}, Outputs: []string{"r"}, Attrs: map[string]*modelfile.Attribute{}},
 		{Name: "pool", OpType: "MaxPool", Inputs: []string{"r"}, Outputs: []string{"p"},
-			Attrs: map[string]*Attribute{"kernel_shape": {Name: "kernel_shape", Ints: []int64{2, 2}}, "strides": {Name: "strides", Ints: []int64{2, 2}}}},
-		{Name: "flat", OpType: "Reshape", Inputs: []string{"p", "shape"}, Outputs: []string{"f"}, Attrs: map[string]*Attribute{}},
-		{Name: "fc", OpType: "Gemm", Inputs: []string{"f", "W2", "C"}, Outputs: []string{"Y"}, Attrs: map[string]*Attribute{}},
+			Attrs: map[string]*modelfile.Attribute{"kernel_shape": {Name: "kernel_shape", Ints: []int64{2, 2}}, "strides": {Name: "strides", Ints: []int64{2, 2}}}},
+		{Name: "flat", OpType: "Reshape", Inputs: []string{"p", "shape"}, Outputs: []string{"f"}, Attrs: map[string]*modelfile.Attribute{}},
+		{Name: "fc", OpType: "Gemm", Inputs: []string{"f", "W2", "C"}, Outputs: []string{"Y"}, Attrs: map[string]*modelfile.Attribute{}},
 	}
 	return m
 }
 
 // bruteTiny evaluates tinyModel with plain loops, straight from the ONNX
 // operator definitions (Conv is a cross-correlation; NCHW layout).
-func bruteTiny(m *Model, x []float32) []float64 {
+func bruteTiny(m *modelfile.Model, x []float32) []float64 {
 	W, B, W2, C := m.Initializers["W"].Float, m.Initializers["B"].Float, m.Initializers["W2"].Float, m.Initializers["C"].Float
 	var conv [2][4][4]float64
 	for o := 0; o < 2; o++ {
@@ -93,7 +95,7 @@ func TestTinyModelRoundTripAndForward(t *testing.T) {
 	if err := m.Write(path); err != nil {
 		t.Fatal(err)
 	}
-	m2, err := ReadONNX(path)
+	m2, err := modelfile.ReadONNX(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestTinyModelRoundTripAndForward(t *testing.T) {
 	if got := m2.Nodes[0].Attrs["pads"].Ints; len(got) != 4 || got[0] != 1 {
 		t.Fatalf("pads attribute decoded as %v", got)
 	}
-	net, err := m2.Network()
+	net, err := netgraph.New(m2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,35 +132,24 @@ func TestDecodeErrors(t *testing.T) {
 	dir := t.TempDir()
 	trunc := filepath.Join(dir, "trunc.onnx")
 	os.WriteFile(trunc, b[:len(b)/2], 0o644)
-	if _, err := ReadONNX(trunc); err == nil || !strings.Contains(err.Error(), trunc) {
+	if _, err := modelfile.ReadONNX(trunc); err == nil || !strings.Contains(err.Error(), trunc) {
 		t.Errorf("truncated model: error %v, want one naming the file", err)
 	}
 	m := tinyModel(rng)
 	m.Nodes[1].OpType = "Softsign"
-	if _, err := m.Network(); err == nil || !strings.Contains(err.Error(), "Softsign") {
+	if _, err := netgraph.New(m); err == nil || !strings.Contains(err.Error(), "Softsign") {
 		t.Errorf("unsupported op: error %v", err)
 	}
-	if _, err := DecodeModel([]byte{0x08, 0x03}); err == nil {
+	if _, err := modelfile.DecodeModel([]byte{0x08, 0x03}); err == nil {
 		t.Error("a model without a graph was accepted")
 	}
-}
-
-func mnist8(t *testing.T) string {
-	if os.Getenv(data.EnvVar) == "" {
-		t.Setenv(data.EnvVar, "../../../shared/data")
-	}
-	p, err := data.Path(data.MNIST8Model)
-	if err != nil {
-		t.Skipf("mnist-8 not available: %v", err)
-	}
-	return p
 }
 
 // The ONNX model zoo ships three inputs with the outputs ONNX Runtime
 // computed; float32 sums of up to 400 terms of size ~1e3 allow ~1e-3 abs.
 func TestMNIST8ReproducesModelZooOutputs(t *testing.T) {
-	p := mnist8(t)
-	m, err := ReadONNX(p)
+	p := nettest.MNIST8(t)
+	m, err := modelfile.ReadONNX(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,14 +159,14 @@ func TestMNIST8ReproducesModelZooOutputs(t *testing.T) {
 	all, weights := 0, 0
 	for _, w := range m.Initializers {
 		all += w.Size()
-		if w.DataType == TypeFloat {
+		if w.DataType == modelfile.TypeFloat {
 			weights += w.Size()
 		}
 	}
 	if all != 5998 || weights != 5994 {
 		t.Errorf("%d initializer values (%d float weights), want 5998 (5994)", all, weights)
 	}
-	net, err := m.Network()
+	net, err := netgraph.New(m)
 	if err != nil {
 		t.Fatal(err)
 	}

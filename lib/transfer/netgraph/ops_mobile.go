@@ -1,9 +1,10 @@
-package transfer
+package netgraph
 
 import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
 // The operators MobileNets add to ResNet's: depthwise convolutions, ReLU6
@@ -18,7 +19,7 @@ import (
 // channel: kh*kw multiply-adds per output, as the operator costs, and
 // differentiable by GoMLX's own rules (a depthwise layer has too little
 // work per output for the im2col matrix product to pay).
-func depthwiseConv(nd *Op, x, w *Node, groups int) *Node {
+func depthwiseConv(nd *modelfile.Op, x, w *Node, groups int) *Node {
 	wd, xd := w.Shape().Dimensions, x.Shape().Dimensions
 	if w.Rank() != 4 || x.Rank() != 4 || groups != xd[1] || wd[0] != xd[1] || wd[1] != 1 {
 		panic(fmt.Sprintf("onnx: Conv %q: group=%d is supported only as a depthwise convolution (group = channels, kernel [C, 1, kh, kw]); "+
@@ -36,7 +37,7 @@ func depthwiseConv(nd *Op, x, w *Node, groups int) *Node {
 
 // averagePool is ONNX AveragePool without padding: the mean of the kh*kw
 // strided views of the image.
-func averagePool(nd *Op, x *Node) *Node {
+func averagePool(nd *modelfile.Op, x *Node) *Node {
 	if x.Rank() != 4 {
 		panic(fmt.Sprintf("onnx: AveragePool %q: only 2-D pooling of [B, C, H, W] is supported, got %s", nd.Name, x.Shape()))
 	}
@@ -53,7 +54,7 @@ func averagePool(nd *Op, x *Node) *Node {
 
 // clip is ONNX Clip with min and max attributes (ReLU6 is Clip(0, 6)), as
 // two selections: GoMLX's Clamp has no gradient, and fine-tuning needs one.
-func clip(nd *Op, x *Node) *Node {
+func clip(nd *modelfile.Op, x *Node) *Node {
 	if a := nd.Attrs["min"]; a != nil {
 		lo := Scalar(x.Graph(), x.DType(), float64(a.Float))
 		x = Where(GreaterThan(x, lo), x, BroadcastToShape(lo, x.Shape()))
