@@ -16,7 +16,7 @@ func init() {
 }
 
 func runNotebooksCmd(args []string) error {
-	sub, rest, err := splitSub("notebooks", args, "run", "list")
+	sub, rest, err := splitSub("notebooks", args, "run", "list", "new")
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func runNotebooksCmd(args []string) error {
 	timeout := fs.Duration("timeout", 2*time.Hour, "time limit for one cell")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "Usage: physnb notebooks run [--quick] [--out DIR] [--kernel K] [NAME...]\n       physnb notebooks list")
+		fmt.Fprintln(os.Stderr, "Usage: physnb notebooks run [--quick] [--out DIR] [--kernel K] [NAME...]\n       physnb notebooks list\n       physnb notebooks new NAME   (a notebook of your own, with the setup and parameter cells)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(rest); err != nil {
@@ -40,6 +40,17 @@ func runNotebooksCmd(args []string) error {
 			return err
 		}
 		*dir = filepath.Join(root, "notebooks")
+	}
+	if sub == "new" {
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: physnb notebooks new NAME (writes NAME.ipynb in %s)", *dir)
+		}
+		p, err := notebooks.New(*dir, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Printf("wrote %s: open it with  jupyter notebook %s  and choose the kernel \"Go (physnb, CPU)\"\n", p, p)
+		return nil
 	}
 	if sub == "list" {
 		paths, err := notebooks.Find(*dir, fs.Args())

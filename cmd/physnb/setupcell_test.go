@@ -11,7 +11,7 @@ import (
 
 // setupCell is the first cell of every notebook: it lets GoNB's scratch module
 // import this checkout's library. It must stay identical everywhere.
-const setupCell = "!*go mod edit -replace github.com/physnb/physnb=${GONB_DIR}/.. -require github.com/physnb/physnb@v0.0.0"
+const setupCell = notebooks.SetupCell
 
 // TestNotebooksShareSetupCell checks every notebook's first cell, its kernel,
 // and that it is stored without outputs (the HTML gallery carries them).

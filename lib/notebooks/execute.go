@@ -47,6 +47,9 @@ func execute(src, dst string, o Options, env []string, label string) error {
 		return err
 	}
 	mode := map[bool]string{true: "quick", false: "full"}[o.Quick]
+	if o.OwnMode {
+		mode = "notebook's own"
+	}
 	prev := cellSeconds(dst, mode) // the previous run's, before dst is overwritten
 	// -I: isolated from the environment's Python settings and the script's folder.
 	cmd := exec.Command(py, "-I", script, filepath.Base(src), dst, o.Kernel, fmt.Sprint(int(o.Timeout.Seconds())), mode)

@@ -55,7 +55,8 @@ type Options struct {
 	Dir     string        // folder of the .ipynb files
 	Out     string        // where executed notebooks and HTML go
 	Kernel  string        // Jupyter kernel name
-	Quick   bool          // PHYSNB_QUICK=1
+	Quick   bool          // PHYSNB_QUICK=1 (else 0: full mode)
+	OwnMode bool          // neither: each notebook runs in the mode its parameter cell chooses
 	Timeout time.Duration // per cell
 	Names   []string      // empty: all
 	Log     io.Writer     // progress lines (stderr); nil: none
@@ -64,10 +65,6 @@ type Options struct {
 // RepoRoot finds this checkout: $PHYSNB_ROOT, else the nearest parent of the
 // working directory whose go.mod is physnb's, else the parent of the binary's folder.
 func RepoRoot() (string, error) {
-	isRoot := func(d string) bool {
-		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
-		return err == nil && bytes.Contains(b, []byte("module github.com/physnb/physnb\n"))
-	}
 	if r := os.Getenv("PHYSNB_ROOT"); r != "" && isRoot(r) {
 		return r, nil
 	}
@@ -87,6 +84,12 @@ func RepoRoot() (string, error) {
 		}
 	}
 	return "", errors.New("cannot find the physnb checkout: run from inside it, set PHYSNB_ROOT, or pass --dir")
+}
+
+// isRoot reports whether d is a physnb checkout (its go.mod is physnb's).
+func isRoot(d string) bool {
+	b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+	return err == nil && bytes.Contains(b, []byte("module github.com/physnb/physnb\n"))
 }
 
 // Find returns the notebooks of dir, or those named (with or without .ipynb).
@@ -232,10 +235,17 @@ func Run(o Options) (*Report, error) {
 		return nil, err
 	}
 	report := &Report{Kernel: o.Kernel, Quick: o.Quick, Out: out, Index: filepath.Join(out, "index.html")}
-	env := append(os.Environ(), "PHYSNB_STRICT=1") // a failed nb.Check fails the run
-	if o.Quick {
+	env := []string{"PHYSNB_STRICT=1"} // a failed nb.Check fails the run
+	for _, v := range os.Environ() {
+		if !strings.HasPrefix(v, "PHYSNB_QUICK=") {
+			env = append(env, v)
+		}
+	}
+	switch {
+	case o.OwnMode: // each notebook's %env PHYSNB_MODE decides
+	case o.Quick:
 		env = append(env, "PHYSNB_QUICK=1")
-	} else {
+	default:
 		env = append(env, "PHYSNB_QUICK=0")
 	}
 	for i, p := range paths {

@@ -1,6 +1,7 @@
 package notebooks
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,5 +165,71 @@ func TestTimeoutKeepsThePartialNotebook(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "slow: cell 2/3") {
 		t.Errorf("no per-cell progress:\n%s", log.String())
+	}
+}
+
+// A new notebook has the setup cell, explains Go cells and the mode switch,
+// refuses to overwrite, and runs as written (needs Jupyter and the kernel).
+func TestNewNotebookRuns(t *testing.T) {
+	root, err := RepoRoot()
+	if err != nil {
+		t.Skip("not inside a checkout")
+	}
+	dir := filepath.Join(root, "notebooks")
+	name := fmt.Sprintf("zz-new-test-%d", os.Getpid())
+	p, err := New(dir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(p) })
+	if _, err := New(dir, name); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Fatalf("a second New must refuse to overwrite: %v", err)
+	}
+	if _, err := New(dir, "../x"); err == nil {
+		t.Fatal("a name with a path must be refused")
+	}
+	nb, err := read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if JoinSource(nb.Cells[0].Source) != SetupCell {
+		t.Fatal("the first cell must be the shared setup cell")
+	}
+	text := JoinSource(nb.Cells[1].Source)
+	for _, want := range []string{"Declarations carry over", "Values do not", "%%", "nb.MustCached"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the explanation lacks %q", want)
+		}
+	}
+	if !strings.Contains(JoinSource(nb.Cells[2].Source), "%env PHYSNB_MODE=quick") {
+		t.Error("the parameter cell must hold the mode switch")
+	}
+	elsewhere, err := setupCellFor(t.TempDir())
+	if err != nil || !strings.Contains(elsewhere, "="+root+" ") {
+		t.Errorf("outside the notebooks folder the setup cell must name the checkout: %q, %v", elsewhere, err)
+	}
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Skip("jupyter is not installed")
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "physnb-cpu") {
+		t.Skip("the physnb-cpu kernel is not installed")
+	}
+	rep, err := Run(Options{Dir: dir, Out: t.TempDir(), Kernel: "physnb-cpu", Timeout: 5 * time.Minute, Names: []string{name}, OwnMode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Notebooks[0]; !r.OK {
+		t.Fatalf("the new notebook fails as written: %s", r.Summary)
+	}
+	ex, err := read(filepath.Join(rep.Out, "executed", name+".ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	for _, o := range ex.Cells[2].Outputs {
+		out.WriteString(JoinSource(o.Text))
+	}
+	if !strings.Contains(out.String(), "mode: quick | steps: 200") {
+		t.Errorf("the parameter cell must run in quick mode with its quick values: %q", out.String())
 	}
 }
