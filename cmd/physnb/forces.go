@@ -119,6 +119,7 @@ func forcesTrain(args []string, manySeeds bool) error {
 	fs.StringVar(&e.Recipe, "recipe", d.Recipe, "robust (restarts, lr decay, stop on no new best) or lesson (the lesson's recipe as written)")
 	fs.Uint64Var(&e.Seed, "seed", d.Seed, "random seed (first seed for 'seeds')")
 	fs.IntVar(&s.Seeds, "n", s.Seeds, "number of seeds ('seeds' only)")
+	fs.IntVar(&s.Seeds, "seeds", s.Seeds, "same as -n")
 	fs.IntVar(&e.Epochs, "epochs", d.Epochs, "maximum epochs")
 	fs.Float64Var(&e.Box, "box", d.Box, "cubic box side (Å) for the Sine matrix")
 	asJSON := fs.Bool("json", false, "print one JSON object")
