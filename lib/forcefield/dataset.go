@@ -22,7 +22,15 @@
 // loss kept, the step decays on a plateau, and early stopping counts epochs
 // since the best validation loss (docs/forces.md has the measurements).
 //
-// Example:
+// The lesson's run is an [Experiment] (what `physnb forces train` and the
+// notebook run), a study over seeds a [SeedStudy]:
+//
+//	e := forcefield.Default() // SOAP, robust recipe, seed 7, 5000 epochs
+//	e.OnStep = progress.New("training", 0).LogY().OnStep
+//	rep, err := e.Run(ctx, backend.Must())
+//	fmt.Println(rep.EnergyMAE, rep.ForceMAE) // eV, eV/Å on the 200 structures
+//
+// Underneath, any data set and recipe:
 //
 //	calc := lj.MustNew(lj.New(1, 2.9))
 //	desc := forcefield.SOAPAt(soap.MustNew(soap.New("H")), [3]float64{})

@@ -92,40 +92,45 @@ func (r Request) Compute() (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Descriptor: r.Descriptor}
+	var dd any
 	if r.Descriptor == "soap" {
-		cs := r.Centers
-		if cs == nil {
-			cs = r.Positions
-		}
-		s, err := soap.New(syms...).RCut(r.RCut).Sigma(r.Sigma).NMax(r.NMax).LMax(r.LMax).Done()
-		if err != nil {
-			return nil, err
-		}
-		d, dd, err := s.Derivatives(sys, cs)
-		if err != nil {
-			return nil, err
-		}
-		out.Features, out.NFeatures = d, s.NumFeatures()
-		if r.Derivatives {
-			out.Derivatives = dd
-		}
-		return out, nil
+		out.Features, dd, out.NFeatures, err = r.soap(syms, sys)
+	} else {
+		out.Features, dd, out.NFeatures, err = r.sine(sys)
 	}
-	n := r.NAtomsMax
-	if n == 0 {
-		n = len(r.Positions)
-	}
-	m, err := sine.New(n).Cell(*r.Cell).Done()
 	if err != nil {
 		return nil, err
 	}
-	d, dd, err := m.Derivatives(sys)
-	if err != nil {
-		return nil, err
-	}
-	out.Features, out.NFeatures = d, m.NumFeatures()
 	if r.Derivatives {
 		out.Derivatives = dd
 	}
 	return out, nil
+}
+
+// soap is SOAP at the centres (every atom by default).
+func (r Request) soap(syms []string, sys descriptors.System) (d, dd any, n int, err error) {
+	cs := r.Centers
+	if cs == nil {
+		cs = r.Positions
+	}
+	s, err := soap.New(syms...).RCut(r.RCut).Sigma(r.Sigma).NMax(r.NMax).LMax(r.LMax).Done()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	f, df, err := s.Derivatives(sys, cs)
+	return f, df, s.NumFeatures(), err
+}
+
+// sine is the Sine matrix of size NAtomsMax (the number of atoms by default).
+func (r Request) sine(sys descriptors.System) (d, dd any, n int, err error) {
+	size := r.NAtomsMax
+	if size == 0 {
+		size = len(r.Positions)
+	}
+	m, err := sine.New(size).Cell(*r.Cell).Done()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	f, df, err := m.Derivatives(sys)
+	return f, df, m.NumFeatures(), err
 }
