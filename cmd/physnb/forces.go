@@ -126,7 +126,11 @@ func forcesTrain(args []string, manySeeds bool) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := s.Validate(); err != nil { // "forcefield: recipe ..." names the flag
+	err := e.Validate()
+	if manySeeds {
+		err = s.Validate()
+	}
+	if err != nil { // "forcefield: recipe ..." names the flag
 		return fmt.Errorf("--%s", strings.TrimPrefix(err.Error(), "forcefield: "))
 	}
 	b, err := backend.Default()
