@@ -1,9 +1,8 @@
 package main
 
-// Commands of the deep-learning-fundamentals lesson: Lennard-Jones dimers,
-// energy+force training through SOAP or Sine-matrix descriptors, and the
-// descriptors themselves for users' own structures (DScribe's feature order and
-// normalisation, so numbers can be compared with DScribe's directly).
+// Commands of the deep-learning-fundamentals lesson: Lennard-Jones dimers, energy+force
+// training through SOAP or Sine-matrix descriptors (lib/forcefield), and the descriptors of
+// users' own structures in DScribe's order and normalisation (lib/descriptors/dscribe).
 
 import (
 	"context"
