@@ -11,6 +11,7 @@ import (
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/descriptors/sine"
 	"github.com/physnb/physnb/lib/descriptors/soap"
+	"github.com/physnb/physnb/lib/num"
 	"github.com/physnb/physnb/lib/potentials/lj"
 )
 
@@ -67,7 +68,7 @@ func forwardGo(m *Model, d []float64) (e float64, grad []float64) {
 
 func smallDataset(t *testing.T) *Dataset {
 	t.Helper()
-	ds, err := Dimers(Linspace(2.5, 5, 40), lj.MustNew(lj.New(1, 2.9)), SOAPAt(soap.MustNew(soap.New("H")), [3]float64{}))
+	ds, err := Dimers(num.Linspace(2.5, 5, 40), lj.MustNew(lj.New(1, 2.9)), SOAPAt(soap.MustNew(soap.New("H")), [3]float64{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestFirstAdamStepFollowsLossGradientSign(t *testing.T) {
 func TestShortTrainingLearns(t *testing.T) {
 	// 400 epochs of the lesson's recipe on its data set: the model must beat
 	// by far the best constant predictor (the mean energy, zero force).
-	ds, err := Dimers(Linspace(2.5, 5, 200), lj.MustNew(lj.New(1, 2.9)), SOAPAt(soap.MustNew(soap.New("H")), [3]float64{}))
+	ds, err := Dimers(num.Linspace(2.5, 5, 200), lj.MustNew(lj.New(1, 2.9)), SOAPAt(soap.MustNew(soap.New("H")), [3]float64{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestShortTrainingLearns(t *testing.T) {
 func TestSineDatasetDerivativesConsistent(t *testing.T) {
 	// The Sine-matrix data set: the only varying feature is M_01 = M_10, and the
 	// LJ forces are antisymmetric.
-	ds, err := Dimers(Linspace(2.5, 5, 5), lj.MustNew(lj.New(1, 2.9)), SineMatrix(sine.MustNew(sine.New(2).CubicCell(20))))
+	ds, err := Dimers(num.Linspace(2.5, 5, 5), lj.MustNew(lj.New(1, 2.9)), SineMatrix(sine.MustNew(sine.New(2).CubicCell(20))))
 	if err != nil {
 		t.Fatal(err)
 	}

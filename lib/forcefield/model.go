@@ -16,11 +16,12 @@ import (
 // with σ the logistic sigmoid, W₁ of shape [features, hidden]. Parameters are
 // float32, as PyTorch's defaults in the lesson.
 type Model struct {
-	NFeatures, NHidden int
-	W1                 []float32 // [features][hidden], row-major
-	B1                 []float32 // [hidden]
-	W2                 []float32 // [hidden]
-	B2                 float32
+	NFeatures int       `json:"n_features"`
+	NHidden   int       `json:"n_hidden"`
+	W1        []float32 `json:"w1"` // [features][hidden], row-major
+	B1        []float32 `json:"b1"` // [hidden]
+	W2        []float32 `json:"w2"` // [hidden]
+	B2        float32   `json:"b2"`
 }
 
 // NumParameters is the number of trainable numbers: F·H + H + H + 1.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/descriptors/sine"
+	"github.com/physnb/physnb/lib/num"
 	"github.com/physnb/physnb/lib/potentials/lj"
 )
 
@@ -183,7 +184,7 @@ func TestRobustAvoidsThePoorFit(t *testing.T) {
 	// The Sine matrix with seed 7: the lesson's recipe puts every hidden unit on
 	// the repulsive wall (energy MAE 0.24 eV after its 5000 epochs, 0.28 after
 	// 400); the robust recipe must do several times better in the same epochs.
-	ds, err := Dimers(Linspace(2.5, 5, 200), lj.MustNew(lj.New(1, 2.9)), SineMatrix(sine.MustNew(sine.New(2).CubicCell(20))))
+	ds, err := Dimers(num.Linspace(2.5, 5, 200), lj.MustNew(lj.New(1, 2.9)), SineMatrix(sine.MustNew(sine.New(2).CubicCell(20))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package forcefield
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/physnb/physnb/lib/progress"
 )
 
 // StopRule says when early stopping ends training.
@@ -68,9 +70,16 @@ type Config struct {
 	// lowest (the test structures play no part in the choice).
 	Restarts int
 	Seed     uint64 // initialisation, split and shuffling
-	// Progress, if set, is called after every epoch, for each initialisation
-	// in turn (the epoch count starts again from 0 for each).
-	Progress func(epoch int, trainLoss, validLoss float64)
+	// OnStep, if set, is called after every epoch: one step per epoch, with
+	// Loss the epoch's last mini-batch loss (TrainLoss) and
+	// Metrics["valid_loss"] the validation loss after it (EpochEnd is always
+	// true). The initialisations run in turn and their epochs are counted
+	// together, as one bar: initialisation k (from 0) reports Step =
+	// k·MaxEpochs + Epoch and Total = Restarts·MaxEpochs, Epoch counting from
+	// 1 within it; the step that ends the whole training has Total = Step,
+	// also when early stopping ends it sooner. An error it returns stops
+	// training and is returned by [Train].
+	OnStep progress.OnStepFn
 }
 
 // Lesson returns the recipe of the lesson (DScribe's training_pytorch.py):
@@ -227,6 +236,12 @@ func prepare(ds *Dataset, cfg Config, rng *rand.Rand) (*problem, error) {
 // ds is the raw (unscaled) data set; standardisation is fitted on the training
 // structures and applied to everything.
 func Train(b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
+	return TrainContext(context.Background(), b, ds, cfg)
+}
+
+// TrainContext is [Train] that stops, with ctx's error, when ctx is done
+// (checked before every epoch).
+func TrainContext(ctx context.Context, b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
 	if ds == nil || ds.Len() == 0 {
 		return nil, fmt.Errorf("forcefield: empty data set")
 	}
@@ -251,7 +266,7 @@ func Train(b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
 	for k := 1; k < cfg.Restarts; k++ {
 		runs = append(runs, newTrajectory(p, cfg, rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15+uint64(k)))))
 	}
-	kept, err := tr.trainAll(runs)
+	kept, err := tr.trainAll(ctx, runs)
 	if err != nil {
 		return nil, err
 	}
@@ -273,10 +288,9 @@ func Train(b compute.Backend, ds *Dataset, cfg Config) (*Result, error) {
 
 // trainAll trains every initialisation to the end of its schedule and returns
 // the index of the one with the lowest validation loss.
-func (tr *trainer) trainAll(runs []*trajectory) (kept int, err error) {
+func (tr *trainer) trainAll(ctx context.Context, runs []*trajectory) (kept int, err error) {
 	for k, r := range runs {
-		r.progress = tr.cfg.Progress
-		if err := tr.advance(r, tr.cfg.MaxEpochs); err != nil {
+		if err := tr.advance(ctx, r, k, k == len(runs)-1); err != nil {
 			return 0, err
 		}
 		if r.best < runs[kept].best {
@@ -336,7 +350,6 @@ type trajectory struct {
 	decays    []int
 	stopped   bool
 	reason    string
-	progress  func(epoch int, trainLoss, validLoss float64)
 
 	trainLoss, epochLoss, validLoss, lrs []float64
 }
@@ -349,13 +362,31 @@ func newTrajectory(p *problem, cfg Config, rng *rand.Rand) *trajectory {
 	return &trajectory{model: m, adam: newAdamState(m), rng: rng, lr: cfg.LearningRate, best: math.Inf(1), bestFit: math.Inf(1), previous: math.Inf(1)}
 }
 
-// advance trains r until it has run `until` epochs in all or its stopping rule fires.
-func (tr *trainer) advance(r *trajectory, until int) error {
-	for len(r.validLoss) < until && !r.stopped {
+// advance trains r, initialisation k of the recipe (last: the final one),
+// until it has run MaxEpochs epochs or its stopping rule fires, reporting
+// each epoch to the recipe's OnStep.
+func (tr *trainer) advance(ctx context.Context, r *trajectory, k int, last bool) error {
+	c := tr.cfg
+	for len(r.validLoss) < c.MaxEpochs && !r.stopped {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("forcefield: training stopped at epoch %d: %w", len(r.validLoss), err)
+		}
 		if err := tr.epoch(r); err != nil {
 			return err
 		}
-		tr.cfg.afterEpoch(r)
+		c.afterEpoch(r)
+		if c.OnStep == nil {
+			continue
+		}
+		e := len(r.validLoss)
+		s := progress.Step{Step: k*c.MaxEpochs + e, Total: max(c.Restarts, 1) * c.MaxEpochs, Epoch: e, EpochEnd: true,
+			Loss: r.trainLoss[e-1], Metrics: map[string]float64{"valid_loss": r.validLoss[e-1]}}
+		if last && (r.stopped || e == c.MaxEpochs) {
+			s.Total = s.Step
+		}
+		if err := c.OnStep(s); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -385,9 +416,6 @@ func (tr *trainer) epoch(r *trajectory) error {
 	}
 	r.trainLoss, r.epochLoss = append(r.trainLoss, trainLoss), append(r.epochLoss, epochLoss)
 	r.validLoss, r.lrs = append(r.validLoss, validLoss), append(r.lrs, r.lr)
-	if r.progress != nil {
-		r.progress(e, trainLoss, validLoss)
-	}
 	return nil
 }
 
@@ -457,15 +485,6 @@ func LongestRise(valid []float64) int {
 		}
 	}
 	return longest
-}
-
-// MustTrain is [Train] that panics on error, for notebook cells.
-func MustTrain(b compute.Backend, ds *Dataset, cfg Config) *Result {
-	r, err := Train(b, ds, cfg)
-	if err != nil {
-		panic(err)
-	}
-	return r
 }
 
 // Adam (PyTorch's defaults: β₁ = 0.9, β₂ = 0.999, ε = 1e−8):

@@ -210,3 +210,23 @@ func (c *Calculator) MustCompute(positions [][3]float64) Result {
 func Dimer(d float64) [][3]float64 {
 	return [][3]float64{{-0.5 * d, 0, 0}, {0.5 * d, 0, 0}}
 }
+
+// DimerPoint is the energy and forces of one [Dimer].
+type DimerPoint struct {
+	Distance float64      `json:"distance"` // Å
+	Energy   float64      `json:"energy"`   // eV
+	Forces   [][3]float64 `json:"forces"`   // eV/Å, [atom][xyz]
+}
+
+// Dimers computes the dimers at the given distances: the energy curve.
+func (c *Calculator) Dimers(distances []float64) ([]DimerPoint, error) {
+	var out []DimerPoint
+	for _, d := range distances {
+		r, err := c.Compute(Dimer(d))
+		if err != nil {
+			return nil, fmt.Errorf("lj: dimer at d=%g: %w", d, err)
+		}
+		out = append(out, DimerPoint{d, r.Energy, r.Forces})
+	}
+	return out, nil
+}

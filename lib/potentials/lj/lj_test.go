@@ -128,3 +128,16 @@ func TestBadInput(t *testing.T) {
 		t.Error("NaN coordinate accepted")
 	}
 }
+
+func TestDimersCurve(t *testing.T) {
+	// At 2^(1/6)σ the pair force vanishes and the energy is −ε − u(r_c).
+	c := MustNew(New(1, 2.9))
+	rMin := math.Pow(2, 1.0/6) * 2.9
+	pts, err := c.Dimers([]float64{rMin, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[0].Distance != rMin || math.Abs(pts[0].Forces[0][0]) > 1e-12 || math.Abs(pts[0].Energy-c.PairEnergy(rMin)) > 1e-15 {
+		t.Errorf("dimers %+v", pts)
+	}
+}
