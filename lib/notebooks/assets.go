@@ -124,3 +124,12 @@ func copyTree(src, dst string) error {
 		return o.Close()
 	})
 }
+
+// notebookLink matches a relative link to another notebook of the gallery.
+var notebookLink = regexp.MustCompile(`href="([A-Za-z0-9_-]+)\.ipynb(#[^"]*)?"`)
+
+// relinkNotebooks points links to sibling notebooks (what works in Jupyter)
+// at their exported pages, so the gallery's pages link to each other.
+func relinkNotebooks(page []byte) []byte {
+	return notebookLink.ReplaceAll(page, []byte(`href="$1.html$2"`))
+}

@@ -312,7 +312,7 @@ func publish(page, out string) error {
 	if err != nil {
 		return err
 	}
-	b, used := relinkAssets(b)
+	b, used := relinkAssets(relinkNotebooks(b))
 	if err := bundleAssets(out, used); err != nil {
 		return err
 	}

@@ -233,3 +233,11 @@ func TestNewNotebookRuns(t *testing.T) {
 		t.Errorf("the parameter cell must run in quick mode with its quick values: %q", out.String())
 	}
 }
+
+func TestRelinkNotebooks(t *testing.T) {
+	got := string(relinkNotebooks([]byte(`<a href="neural-rg.ipynb">x</a> <a href="calabi-yau-metrics.ipynb#sigma">y</a> <a href="https://e.org/a.ipynb">z</a>`)))
+	want := `<a href="neural-rg.html">x</a> <a href="calabi-yau-metrics.html#sigma">y</a> <a href="https://e.org/a.ipynb">z</a>`
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
