@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # install.sh: set up physnb on a Debian/Ubuntu machine with Go 1.26.
 #
-#   ./install.sh          Jupyter (Debian packages), GoNB, goimports, gopls, the physnb
+#   ./install.sh          Jupyter (Debian packages), Fashion-MNIST from Debian (the vision
+#                         notebook's data, offline), GoNB, goimports, gopls, the physnb
 #                         command in bin/, and the two Jupyter kernels.
-#   ./install.sh --dev    the same, plus what the tests need (Chromium for the browser check,
-#                         Fashion-MNIST from Debian for the vision notebook offline).
+#   ./install.sh --dev    the same, plus what the tests need (Chromium for the browser checks).
 #   ./install.sh --check  report what is present; change nothing (exit 1 if something is missing).
 #
 # Safe to re-run: every step first checks whether its result is already there and
@@ -75,13 +75,22 @@ else
   ok "jupyter nbconvert $(jupyter nbconvert --version)"
 fi
 
+step "Fashion-MNIST (Debian package dataset-fashion-mnist, the classification notebook's data)"
+if dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then
+  ok "dataset-fashion-mnist present"
+elif [ "$MODE" = check ]; then
+  need dataset-fashion-mnist "Fashion-MNIST (apt-get install dataset-fashion-mnist, or bin/physnb data fetch fashion-mnist)"
+else
+  apt_install dataset-fashion-mnist
+  ok "installed dataset-fashion-mnist"
+fi
+
 if [ "$DEV" = 1 ]; then
-  step "Test dependencies (Debian packages chromium, dataset-fashion-mnist)"
+  step "Test dependencies (Debian package chromium)"
   dev_pkgs=()
   command -v chromium >/dev/null 2>&1 || dev_pkgs+=(chromium)
-  dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || dev_pkgs+=(dataset-fashion-mnist)
   if [ ${#dev_pkgs[@]} = 0 ]; then
-    ok "chromium and dataset-fashion-mnist present"
+    ok "chromium present"
   elif [ "$MODE" = check ]; then
     need "${dev_pkgs[0]}" "${dev_pkgs[*]} (apt-get install ${dev_pkgs[*]})"
   else
