@@ -10,7 +10,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/physnb/physnb/lib/vision"
+	"github.com/physnb/physnb/lib/layers"
 )
 
 // Supported lists the ONNX operators [Network] can rebuild.
@@ -181,7 +181,7 @@ func (n *Network) apply(nd *Op, in func(int) *Node) *Node {
 	case "Add":
 		return broadcastAdd(in(0), in(1))
 	case "Relu":
-		return vision.Relu(in(0))
+		return layers.Relu(in(0))
 	case "Clip":
 		return clip(nd, in(0))
 	case "MaxPool":

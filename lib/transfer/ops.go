@@ -7,7 +7,7 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/physnb/physnb/lib/vision"
+	"github.com/physnb/physnb/lib/layers"
 )
 
 // The image operators of ResNet-style networks (the model zoo's
@@ -126,7 +126,7 @@ func (n *Network) conv(nd *Op, x, w *Node) *Node {
 	if strided && win.sh == win.sw {
 		return TransposeAllAxes(spaceToDepthConv(xh, kh, win.sh), 0, 3, 1, 2)
 	}
-	y := TransposeAllAxes(vision.Conv2D(xh, kh, 0), 0, 3, 1, 2)
+	y := TransposeAllAxes(layers.Conv2D(xh, kh, 0), 0, 3, 1, 2)
 	if strided {
 		y = win.stride(y)
 	}
@@ -156,7 +156,7 @@ func spaceToDepthConv(x, kern *Node, s int) *Node {
 	zero := ScalarZero(kern.Graph(), kern.DType())
 	kern = Pad(kern, zero, compute.PadAxis{End: kq*s - k}, compute.PadAxis{End: kq*s - k}, compute.PadAxis{}, compute.PadAxis{})
 	kern = Reshape(TransposeAllAxes(Reshape(kern, kq, s, kq, s, c, o), 0, 2, 1, 3, 4, 5), kq, kq, s*s*c, o)
-	return vision.Conv2D(x, kern, 0)
+	return layers.Conv2D(x, kern, 0)
 }
 
 // fitTo pads axis of x with zeros at the end, or cuts it, to size n.

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/layers"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -32,8 +34,8 @@ func (c ConvNetConfig) BuiltinModel() func(scope *model.Scope, x *Node) *Node {
 	return func(scope *model.Scope, x *Node) *Node {
 		block := func(s *model.Scope, x *Node, cout int) *Node {
 			cin := x.Shape().Dimensions[3]
-			w := s.VariableWithShape("weights", shapeOf(x, c.Kernel*c.Kernel*cin, cout)).NodeValue(x.Graph())
-			b := s.VariableWithShape("biases", shapeOf(x, cout)).NodeValue(x.Graph())
+			w := s.VariableWithShape("weights", shapes.Make(x.DType(), c.Kernel*c.Kernel*cin, cout)).NodeValue(x.Graph())
+			b := s.VariableWithShape("biases", shapes.Make(x.DType(), cout)).NodeValue(x.Graph())
 			y := Convolve(x, Reshape(w, c.Kernel, c.Kernel, cin, cout)).
 				PaddingPerDim([][2]int{{c.Padding, c.Padding}, {c.Padding, c.Padding}}).Done()
 			y = Add(y, ExpandLeftToRank(b, 4))
@@ -47,7 +49,7 @@ func (c ConvNetConfig) BuiltinModel() func(scope *model.Scope, x *Node) *Node {
 
 // MeasureTraining times training steps (forward, backward, Adam update) of
 // the network on random images of shape [h, w, ch], after warm-up steps that
-// include compilation. builtin selects GoMLX's convolution instead of [Conv2D].
+// include compilation. builtin selects GoMLX's convolution instead of [layers.Conv2D].
 func MeasureTraining(b compute.Backend, cfg ConvNetConfig, h, w, ch, batch, steps int, builtin bool) (Throughput, error) {
 	if err := cfg.Validate(); err != nil {
 		return Throughput{}, err
@@ -99,7 +101,7 @@ type LayerComparison struct {
 
 // CompareWithBuiltin evaluates y = conv(x, K) and the gradients of
 // sum(y * r) with respect to x and K, for random x [batch, h, w, c], K
-// [k, k, c, o] and r, with [Conv2D] and with GoMLX's Convolve, and times both
+// [k, k, c, o] and r, with [layers.Conv2D] and with GoMLX's Convolve, and times both
 // (after a compiling run; best of runs).
 func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (LayerComparison, error) {
 	var res LayerComparison
@@ -126,7 +128,7 @@ func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (L
 		e, err := NewExec(b, func(x, kern, r *Node) []*Node {
 			var y *Node
 			if mine {
-				y = Conv2D(x, kern, p)
+				y = layers.Conv2D(x, kern, p)
 			} else {
 				y = Convolve(x, kern).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 			}
