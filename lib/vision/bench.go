@@ -11,10 +11,43 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/layers"
 	"github.com/physnb/physnb/lib/progress"
 )
+
+// BenchWorkloads are the ConvNet's training benchmarks for `physnb bench`:
+// training steps of the lesson's network on 32x32x3 images at batch 32 and
+// 256 (convnet-train-b32, convnet-train-b256).
+func BenchWorkloads() []bench.Workload {
+	var ws []bench.Workload
+	for _, bs := range []int{32, 256} {
+		ws = append(ws, bench.Workload{
+			Name:        fmt.Sprintf("convnet-train-b%d", bs),
+			Description: fmt.Sprintf("training steps of the lesson's ConvNet (conv 64, 128, dense 512) on 32x32x3 images, batch %d, im2col convolutions", bs),
+			Unit:        "images/s",
+			ParallelOps: true,
+			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
+				steps := 6
+				if quick {
+					steps = 1
+				}
+				if bs == 256 {
+					steps = max(1, steps/3)
+				}
+				tp, err := MeasureTraining(b, LessonConvNet(10), 32, 32, 3, bs, steps, false)
+				if err != nil {
+					return bench.Result{}, err
+				}
+				return bench.Result{Throughput: tp.ImagesPerSecond, Iterations: tp.Steps, Seconds: tp.Seconds,
+					Extra: map[string]float64{"gflop_per_second": tp.GFLOPs, "batch": float64(bs), "cpu_seconds": tp.CPUSeconds,
+						"images_per_cpu_second": float64(bs*tp.Steps) / tp.CPUSeconds}}, nil
+			},
+		})
+	}
+	return ws
+}
 
 // Throughput is a measured training speed.
 type Throughput struct {

@@ -19,10 +19,14 @@ import (
 // no D2 (its regularised version adds D2 = 0.5). On 32x32 CIFAR images the
 // flattened features are 128*9*9 = 10368; on 28x28 Fashion-MNIST 128*8*8.
 type ConvNetConfig struct {
-	Conv1, Conv2       int
-	Kernel, Padding    int
-	Hidden, Classes    int
-	Dropout1, Dropout2 float64
+	Conv1    int     `json:"conv1"` // filters of the first convolution
+	Conv2    int     `json:"conv2"` // filters of the second
+	Kernel   int     `json:"kernel"`
+	Padding  int     `json:"padding"`
+	Hidden   int     `json:"hidden"` // units of the hidden dense layer
+	Classes  int     `json:"classes"`
+	Dropout1 float64 `json:"dropout1"` // before the hidden dense layer
+	Dropout2 float64 `json:"dropout2"` // before the last (0: none)
 }
 
 // LessonConvNet is the lesson's first ConvNet for numClasses classes.
