@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -76,5 +77,26 @@ func TestLessonWineSeed(t *testing.T) {
 	}
 	if lesson["final_train_loss"] == other["final_train_loss"] {
 		t.Errorf("seeds 7 and 8 gave the same training loss %v", lesson["final_train_loss"])
+	}
+}
+
+// Bad flags are refused with the valid range before any work: `--batch 0`
+// used to panic with an integer divide by zero.
+func TestVisionCNNAndWineBadFlags(t *testing.T) {
+	visionData(t)
+	for _, c := range []struct {
+		run  func([]string) error
+		args []string
+		want string
+	}{
+		{runVision, []string{"cnn", "--dataset", "fashion", "--batch", "0"}, "batch size 0: want at least 1"},
+		{runVision, []string{"cnn", "--dataset", "mnist"}, `dataset "mnist"`},
+		{runVision, []string{"cnn", "--dataset", "fashion", "--train-limit", "-1"}, "want 0 (all) or more"},
+		{runWine, []string{"--epochs", "0"}, "epochs 0: want at least 1"},
+		{runWine, []string{"--batch", "0"}, "batch size 0: want at least 1"},
+	} {
+		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.want)
+		}
 	}
 }

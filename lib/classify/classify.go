@@ -13,13 +13,13 @@
 //     sigmoid folded into the loss.
 //   - K classes (K logits): softmax cross-entropy L = -z_y + log sum_k e^{z_k}.
 //
-// The package also holds the wine-quality pipeline of the lesson
-// ([LoadWine], [WineMLP]).
+// The lesson's wine classifier (package wine) and ConvNet (package vision)
+// are trained with it.
 //
 // Example:
 //
-//	train, test, _ := classify.MustLoadWine(path).Split(0.2, 42)
-//	c := classify.New(backend, classify.WineMLP(64), 1).Standardize(train)
+//	train, test, _ := wine.MustLoad(path).Split(0.2, 42)
+//	c := classify.New(backend, wine.MLP(64), 1).Standardize(train)
 //	hist, _ := c.Fit(train, test, classify.Config{Epochs: 100, BatchSize: 64, LearningRate: 1e-3})
 //	p, _ := c.Probabilities(test) // sigma(z) for each test sample
 package classify
@@ -78,11 +78,14 @@ type Config struct {
 // over the epoch's batches while training (dropout on, weights moving), as in
 // the lesson; test numbers are computed after the epoch with dropout off.
 type EpochStats struct {
-	Epoch                    int
-	TrainLoss, TrainAcc      float64
-	TestLoss, TestAcc        float64
-	LearningRate             float64
-	Seconds, ImagesPerSecond float64
+	Epoch           int     `json:"epoch"`
+	TrainLoss       float64 `json:"train_loss"`
+	TrainAcc        float64 `json:"train_accuracy"`
+	TestLoss        float64 `json:"test_loss"` // NaN without test data
+	TestAcc         float64 `json:"test_accuracy"`
+	LearningRate    float64 `json:"learning_rate"`
+	Seconds         float64 `json:"seconds"` // training time of the epoch (evaluation excluded)
+	ImagesPerSecond float64 `json:"images_per_second"`
 }
 
 // Metric names of an epoch's statistics in [progress.Step.Metrics]; the test
@@ -130,11 +133,11 @@ func Epoch(s progress.Step) (EpochStats, bool) {
 
 // History is the list of epochs trained, plus why training stopped.
 type History struct {
-	Epochs      []EpochStats
-	EarlyStop   bool
-	BestEpoch   int
-	TrainImages int
-	Seconds     float64
+	Epochs      []EpochStats `json:"epochs"`
+	EarlyStop   bool         `json:"early_stop"`
+	BestEpoch   int          `json:"best_epoch"`
+	TrainImages int          `json:"train_images"`
+	Seconds     float64      `json:"seconds"`
 }
 
 // Column returns one statistic over the epochs, for plotting.

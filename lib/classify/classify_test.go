@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/metrics"
 	"github.com/physnb/physnb/lib/plots"
@@ -21,6 +25,14 @@ func blobs(n int, seed uint64) *Data {
 		d.Y = append(d.Y, y)
 	}
 	return d
+}
+
+// mlp is a one-hidden-layer network with one logit (the wine classifier's shape).
+func mlp(hidden int) ModelFn {
+	return func(scope *model.Scope, x *Node) *Node {
+		h := activation.Relu(layers.DenseWithBias(scope.In("fc1"), x, hidden))
+		return layers.DenseWithBias(scope.In("fc2"), h, 1)
+	}
 }
 
 func probs(t *testing.T, c *Classifier, d *Data) []float64 {
@@ -46,7 +58,7 @@ func TestStepLRReachesTheOptimizer(t *testing.T) {
 	b := backend.Must()
 	d := blobs(256, 3)
 	run := func(epochs, step int, gamma float64) []float64 {
-		c := New(b, WineMLP(8), 1).Seed(5)
+		c := New(b, mlp(8), 1).Seed(5)
 		if _, err := c.Fit(d, nil, Config{Epochs: epochs, BatchSize: 32, LearningRate: 1e-2, Seed: 9, LRStep: step, LRGamma: gamma}); err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +81,7 @@ func TestWeightDecayShrinks(t *testing.T) {
 	b := backend.Must()
 	d := blobs(256, 4)
 	meanAbsLogit := func(wd float64) float64 {
-		c := New(b, WineMLP(8), 1).Seed(5)
+		c := New(b, mlp(8), 1).Seed(5)
 		if _, err := c.Fit(d, nil, Config{Epochs: 5, BatchSize: 32, LearningRate: 1e-2, Seed: 9, WeightDecay: wd}); err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +103,7 @@ func TestWeightDecayShrinks(t *testing.T) {
 func TestFitRejectsBadInput(t *testing.T) {
 	b := backend.Must()
 	d := blobs(64, 1)
-	c := New(b, WineMLP(4), 1)
+	c := New(b, mlp(4), 1)
 	if _, err := c.Fit(d, nil, Config{Epochs: 1, BatchSize: 0, LearningRate: 1e-3}); err == nil {
 		t.Error("batch size 0 accepted")
 	}

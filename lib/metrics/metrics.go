@@ -36,7 +36,7 @@ import (
 // true class i predicted as class j (rows true, columns predicted, as in
 // scikit-learn).
 type Confusion struct {
-	Counts [][]int
+	Counts [][]int `json:"counts"`
 }
 
 // NewConfusion counts predictions against labels for numClasses classes.
@@ -99,18 +99,21 @@ func (c *Confusion) Accuracy() float64 {
 
 // ClassScores are the one-vs-rest scores of one class.
 type ClassScores struct {
-	Name                  string
-	Precision, Recall, F1 float64
-	Support               int // number of true samples of the class
+	Name      string  `json:"class"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"` // number of true samples of the class
 }
 
 // Report holds a classification report: per class scores, their plain (macro)
 // and support-weighted averages, and the accuracy.
 type Report struct {
-	Classes         []ClassScores
-	Macro, Weighted ClassScores
-	Accuracy        float64
-	Total           int
+	Classes  []ClassScores `json:"classes"`
+	Macro    ClassScores   `json:"macro"`
+	Weighted ClassScores   `json:"weighted"`
+	Accuracy float64       `json:"accuracy"`
+	Total    int           `json:"total"`
 }
 
 // safeDiv returns a/b, or 0 when b is 0 (scikit-learn's zero_division=0).

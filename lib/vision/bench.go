@@ -7,12 +7,47 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/layers"
 	"github.com/physnb/physnb/lib/progress"
 )
+
+// BenchWorkloads are the ConvNet's training benchmarks for `physnb bench`:
+// training steps of the lesson's network on 32x32x3 images at batch 32 and
+// 256 (convnet-train-b32, convnet-train-b256).
+func BenchWorkloads() []bench.Workload {
+	var ws []bench.Workload
+	for _, bs := range []int{32, 256} {
+		ws = append(ws, bench.Workload{
+			Name:        fmt.Sprintf("convnet-train-b%d", bs),
+			Description: fmt.Sprintf("training steps of the lesson's ConvNet (conv 64, 128, dense 512) on 32x32x3 images, batch %d, im2col convolutions", bs),
+			Unit:        "images/s",
+			ParallelOps: true,
+			Run: func(b compute.Backend, quick bool) (bench.Result, error) {
+				steps := 6
+				if quick {
+					steps = 1
+				}
+				if bs == 256 {
+					steps = max(1, steps/3)
+				}
+				tp, err := MeasureTraining(b, LessonConvNet(10), 32, 32, 3, bs, steps, false)
+				if err != nil {
+					return bench.Result{}, err
+				}
+				return bench.Result{Throughput: tp.ImagesPerSecond, Iterations: tp.Steps, Seconds: tp.Seconds,
+					Extra: map[string]float64{"gflop_per_second": tp.GFLOPs, "batch": float64(bs), "cpu_seconds": tp.CPUSeconds,
+						"images_per_cpu_second": float64(bs*tp.Steps) / tp.CPUSeconds}}, nil
+			},
+		})
+	}
+	return ws
+}
 
 // Throughput is a measured training speed.
 type Throughput struct {
@@ -32,8 +67,8 @@ func (c ConvNetConfig) BuiltinModel() func(scope *model.Scope, x *Node) *Node {
 	return func(scope *model.Scope, x *Node) *Node {
 		block := func(s *model.Scope, x *Node, cout int) *Node {
 			cin := x.Shape().Dimensions[3]
-			w := s.VariableWithShape("weights", shapeOf(x, c.Kernel*c.Kernel*cin, cout)).NodeValue(x.Graph())
-			b := s.VariableWithShape("biases", shapeOf(x, cout)).NodeValue(x.Graph())
+			w := s.VariableWithShape("weights", shapes.Make(x.DType(), c.Kernel*c.Kernel*cin, cout)).NodeValue(x.Graph())
+			b := s.VariableWithShape("biases", shapes.Make(x.DType(), cout)).NodeValue(x.Graph())
 			y := Convolve(x, Reshape(w, c.Kernel, c.Kernel, cin, cout)).
 				PaddingPerDim([][2]int{{c.Padding, c.Padding}, {c.Padding, c.Padding}}).Done()
 			y = Add(y, ExpandLeftToRank(b, 4))
@@ -47,7 +82,7 @@ func (c ConvNetConfig) BuiltinModel() func(scope *model.Scope, x *Node) *Node {
 
 // MeasureTraining times training steps (forward, backward, Adam update) of
 // the network on random images of shape [h, w, ch], after warm-up steps that
-// include compilation. builtin selects GoMLX's convolution instead of [Conv2D].
+// include compilation. builtin selects GoMLX's convolution instead of [layers.Conv2D].
 func MeasureTraining(b compute.Backend, cfg ConvNetConfig, h, w, ch, batch, steps int, builtin bool) (Throughput, error) {
 	if err := cfg.Validate(); err != nil {
 		return Throughput{}, err
@@ -99,7 +134,7 @@ type LayerComparison struct {
 
 // CompareWithBuiltin evaluates y = conv(x, K) and the gradients of
 // sum(y * r) with respect to x and K, for random x [batch, h, w, c], K
-// [k, k, c, o] and r, with [Conv2D] and with GoMLX's Convolve, and times both
+// [k, k, c, o] and r, with [layers.Conv2D] and with GoMLX's Convolve, and times both
 // (after a compiling run; best of runs).
 func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (LayerComparison, error) {
 	var res LayerComparison
@@ -126,7 +161,7 @@ func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (L
 		e, err := NewExec(b, func(x, kern, r *Node) []*Node {
 			var y *Node
 			if mine {
-				y = Conv2D(x, kern, p)
+				y = layers.Conv2D(x, kern, p)
 			} else {
 				y = Convolve(x, kern).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
 			}

@@ -3,9 +3,9 @@ package vision
 import (
 	"fmt"
 
-	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/layers"
+		. "github.com/gomlx/gomlx/core/graph"
+	gmlayers "github.com/gomlx/gomlx/ml/layers"
+	"github.com/physnb/physnb/lib/layers"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -19,10 +19,14 @@ import (
 // no D2 (its regularised version adds D2 = 0.5). On 32x32 CIFAR images the
 // flattened features are 128*9*9 = 10368; on 28x28 Fashion-MNIST 128*8*8.
 type ConvNetConfig struct {
-	Conv1, Conv2       int
-	Kernel, Padding    int
-	Hidden, Classes    int
-	Dropout1, Dropout2 float64
+	Conv1    int     `json:"conv1"` // filters of the first convolution
+	Conv2    int     `json:"conv2"` // filters of the second
+	Kernel   int     `json:"kernel"`
+	Padding  int     `json:"padding"`
+	Hidden   int     `json:"hidden"` // units of the hidden dense layer
+	Classes  int     `json:"classes"`
+	Dropout1 float64 `json:"dropout1"` // before the hidden dense layer
+	Dropout2 float64 `json:"dropout2"` // before the last (0: none)
 }
 
 // LessonConvNet is the lesson's first ConvNet for numClasses classes.
@@ -70,7 +74,7 @@ func (c ConvNetConfig) FLOPs(h, w, ch int) float64 {
 }
 
 // Features is the convolutional part: two conv-ReLU-pool blocks on
-// channel-first activations (see [Conv2D]), flattened per image in the order
+// channel-first activations (see [layers.Conv2D]), flattened per image in the order
 // (channel, row, column), which is PyTorch's flatten of NCHW tensors.
 //
 // Since max(ReLU(a), ReLU(b)) = ReLU(max(a, b)), each block pools first and
@@ -78,44 +82,22 @@ func (c ConvNetConfig) FLOPs(h, w, ch int) float64 {
 // gradient (almost everywhere) as the lesson's conv -> ReLU -> pool, with
 // less work on the CPU backend, where every element-wise pass over the large
 // convolution outputs costs (measured: 9% less CPU time per training step of
-// the lesson's network at batch 32, with [Relu]).
+// the lesson's network at batch 32, with [layers.Relu]).
 func (c ConvNetConfig) Features(scope *model.Scope, x *Node) *Node {
-	h := Relu(MaxPool2CF(ConvCF(scope.In("conv1"), toCF(x), c.Conv1, c.Kernel, c.Padding)))
-	h = Relu(MaxPool2CF(ConvCF(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding)))
+	h := layers.Relu(layers.MaxPool2CF(layers.ConvCF(scope.In("conv1"), layers.ToCF(x), c.Conv1, c.Kernel, c.Padding)))
+	h = layers.Relu(layers.MaxPool2CF(layers.ConvCF(scope.In("conv2"), h, c.Conv2, c.Kernel, c.Padding)))
 	d := h.Shape().Dimensions
 	return Reshape(TransposeAllAxes(h, 1, 0, 2, 3), d[1], -1)
 }
 
-// Relu is max(x, 0) written as a selection, Where(x > 0, x, 0): its gradient
-// is one selection, Where(x > 0, v, 0), while GoMLX differentiates Max(x, 0)
-// through sign indicators, several passes over the tensor.
-func Relu(x *Node) *Node {
-	zero := ZerosLike(x)
-	return Where(GreaterThan(x, zero), x, zero)
-}
-
 // Classifier is the dense head on flattened features. Its layers are
-// [Dense] (the variables of GoMLX's layers.DenseWithBias, with [MatProduct]'s
-// gradient).
+// [layers.Dense] (the variables of GoMLX's layers.DenseWithBias, with
+// [layers.MatProduct]'s gradient).
 func (c ConvNetConfig) Classifier(scope *model.Scope, f *Node) *Node {
-	f = layers.DropoutStatic(scope, f, c.Dropout1)
-	h := Relu(Dense(scope.In("fc1"), f, c.Hidden))
-	h = layers.DropoutStatic(scope, h, c.Dropout2)
-	return Dense(scope.In("fc2"), h, c.Classes)
-}
-
-// Dense is x [B, F] times a weight matrix [F, out] plus a bias, with the
-// variables named as layers.DenseWithBias names them ("dense/weights",
-// "dense/biases" in scope), computed with [MatProduct].
-func Dense(scope *model.Scope, x *Node, out int) *Node {
-	if x.Rank() != 2 {
-		panic(fmt.Sprintf("vision.Dense: want x [batch, features], got %s", x.Shape()))
-	}
-	scope = scope.In("dense")
-	g := x.Graph()
-	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), x.Shape().Dimensions[1], out)).NodeValue(g)
-	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
-	return Add(MatProduct(x, w), ExpandLeftToRank(b, 2))
+	f = gmlayers.DropoutStatic(scope, f, c.Dropout1)
+	h := layers.Relu(layers.Dense(scope.In("fc1"), f, c.Hidden))
+	h = gmlayers.DropoutStatic(scope, h, c.Dropout2)
+	return layers.Dense(scope.In("fc2"), h, c.Classes)
 }
 
 // Model returns the network as a function from images [B, H, W, C] to

@@ -1,6 +1,10 @@
-// Package vision holds the image layers physnb's CNNs are built from, written
-// so that the pure-Go GoMLX backend trains them at a usable speed, plus the
-// lesson's ConvNet and its data augmentation.
+// Package layers holds fast neural-network layers for the pure-Go GoMLX
+// backend: an im2col convolution, 2x2 max pooling, ReLU, a dense layer and
+// the matrix product under them, each with its gradient written out. They
+// compute what GoMLX's own Convolve, MaxPool, Max(x, 0) and DenseWithBias
+// compute (the tests compare them), in the operand layouts the backend
+// multiplies fastest. physnb's ConvNets (package vision) and the networks
+// rebuilt from ONNX and TFLite files (package transfer) are made of them.
 //
 // A 2-D convolution with a k x k kernel K, stride 1 and zero padding p maps an
 // image x[b, h, w, c] (channels last) to
@@ -19,12 +23,15 @@
 // The gradients are written out rather than left to GoMLX's autodiff (see
 // [MatProduct] for why): dW is a product of the patch matrix with dy, and dx
 // is the full convolution of dy with the flipped kernel, itself an im2col
-// product. Activations inside the ConvNet are channel-first so that all three
-// products need no transposed copies (see Layout below).
+// product. Activations inside a network are best kept channel-first
+// ([ToCF], [ConvCF], [MaxPool2CF]) so that all three products need no
+// transposed copies (the Layout note in conv.go states the products).
 //
 // [MaxPool2] takes the maximum over non-overlapping 2 x 2 windows by reshaping
 // [B, H, W, C] to [B, H/2, 2, W/2, 2, C] and reducing axes 2 and 4 (odd sizes
-// drop the last row/column, as PyTorch's MaxPool2d(2) does).
+// drop the last row/column, as PyTorch's MaxPool2d(2) does). Since
+// max(ReLU(a), ReLU(b)) = ReLU(max(a, b)), pooling before [Relu] is the same
+// function as the usual conv -> ReLU -> pool, on a 4x smaller tensor.
 //
 // Measured on the lesson's ConvNet (32x32x3 images, training steps on 2
 // shared cores): 1.3 images/s with the built-in convolution, about 100 images
@@ -33,12 +40,13 @@
 // repeats the measurement.
 //
 // Example (the first block of the lesson's network on channel-first
-// activations; pooling before the ReLU is the same function, see
-// [ConvNetConfig.Features]):
+// activations, then the dense head on flattened features f):
 //
-//	h := vision.ConvCF(scope.In("conv1"), x, 64, 3, 2) // 64 filters 3x3, padding 2
-//	h = vision.Relu(vision.MaxPool2CF(h))
-package vision
+//	h := layers.ConvCF(scope.In("conv1"), layers.ToCF(x), 64, 3, 2) // 64 filters 3x3, padding 2
+//	h = layers.Relu(layers.MaxPool2CF(h))
+//	...
+//	z := layers.Dense(scope.In("fc2"), layers.Relu(layers.Dense(scope.In("fc1"), f, 512)), 10)
+package layers
 
 import (
 	"fmt"
@@ -50,7 +58,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// Layout. Inside the ConvNet, activations are channel-first, x[c, b, h, w]
+// Layout. Inside a network, activations are channel-first, x[c, b, h, w]
 // ("CBHW"): the patch matrix is then built transposed, Pt[k*k*C, B*H'*W'],
 // by concatenating the shifted copies along the leading axis, and every
 // product of a layer, forward and backward, is in one of the backend's fast
@@ -73,7 +81,7 @@ func patchesCF(x *Node, k, p int) *Node {
 	dims := x.Shape().Dimensions
 	ho, wo := dims[2]+2*p-k+1, dims[3]+2*p-k+1
 	if k < 1 || ho < 1 || wo < 1 {
-		panic(fmt.Sprintf("vision: kernel %d with padding %d does not fit an image %dx%d", k, p, dims[2], dims[3]))
+		panic(fmt.Sprintf("layers: kernel %d with padding %d does not fit an image %dx%d", k, p, dims[2], dims[3]))
 	}
 	if p > 0 {
 		zero := ScalarZero(x.Graph(), x.DType())
@@ -101,7 +109,7 @@ func convCF(x, w *Node, k, p int) *Node {
 	d := x.Shape().Dimensions
 	c, o := d[0], w.Shape().Dimensions[1]
 	if w.Rank() != 2 || w.Shape().Dimensions[0] != k*k*c {
-		panic(fmt.Sprintf("vision: kernel %s does not match %d channels and a %dx%d window", w.Shape(), c, k, k))
+		panic(fmt.Sprintf("layers: kernel %s does not match %d channels and a %dx%d window", w.Shape(), c, k, k))
 	}
 	ho, wo := d[2]+2*p-k+1, d[3]+2*p-k+1
 	xs, ws := StopGradient(x), StopGradient(w)
@@ -116,10 +124,13 @@ func convCF(x, w *Node, k, p int) *Node {
 	})
 }
 
-// toCF and fromCF move the channel axis of a rank-4 tensor between last
-// ([B, H, W, C]) and first ([C, B, H, W]).
-func toCF(x *Node) *Node   { return TransposeAllAxes(x, 3, 0, 1, 2) }
-func fromCF(x *Node) *Node { return TransposeAllAxes(x, 1, 2, 3, 0) }
+// ToCF moves the channel axis of a rank-4 tensor from last ([B, H, W, C]) to
+// first ([C, B, H, W]), the layout of [ConvCF] and [MaxPool2CF].
+func ToCF(x *Node) *Node { return TransposeAllAxes(x, 3, 0, 1, 2) }
+
+// FromCF moves the channel axis of a rank-4 tensor from first ([C, B, H, W])
+// back to last ([B, H, W, C]).
+func FromCF(x *Node) *Node { return TransposeAllAxes(x, 1, 2, 3, 0) }
 
 // Conv2D is the stride-1 convolution of x [B, H, W, C] with kernel
 // [k, k, C, O] and zero padding p, computed as one matrix product of the
@@ -127,10 +138,10 @@ func fromCF(x *Node) *Node { return TransposeAllAxes(x, 1, 2, 3, 0) }
 func Conv2D(x, kernel *Node, p int) *Node {
 	kd := kernel.Shape().Dimensions
 	if kernel.Rank() != 4 || kd[0] != kd[1] || x.Rank() != 4 || kd[2] != x.Shape().Dimensions[3] || p < 0 {
-		panic(fmt.Sprintf("vision.Conv2D: want x [B,H,W,C], a square kernel [k,k,C,O] and padding >= 0; got x %s, kernel %s, padding %d", x.Shape(), kernel.Shape(), p))
+		panic(fmt.Sprintf("layers.Conv2D: want x [B,H,W,C], a square kernel [k,k,C,O] and padding >= 0; got x %s, kernel %s, padding %d", x.Shape(), kernel.Shape(), p))
 	}
 	k := kd[0]
-	return fromCF(convCF(toCF(x), Reshape(kernel, k*k*kd[2], kd[3]), k, p))
+	return FromCF(convCF(ToCF(x), Reshape(kernel, k*k*kd[2], kd[3]), k, p))
 }
 
 // ConvCF is a convolution layer on channel-first activations x [C, B, H, W]:
@@ -138,7 +149,7 @@ func Conv2D(x, kernel *Node, p int) *Node {
 // its variables in scope ("weights" shaped [k*k*C, O], and "biases").
 func ConvCF(scope *model.Scope, x *Node, outChannels, k, p int) *Node {
 	if x.Rank() != 4 || p < 0 {
-		panic(fmt.Sprintf("vision.ConvCF: want x [C,B,H,W] and padding >= 0, got %s, padding %d", x.Shape(), p))
+		panic(fmt.Sprintf("layers.ConvCF: want x [C,B,H,W] and padding >= 0, got %s, padding %d", x.Shape(), p))
 	}
 	c := x.Shape().Dimensions[0]
 	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), k*k*c, outChannels)).NodeValue(x.Graph())
@@ -150,7 +161,7 @@ func ConvCF(scope *model.Scope, x *Node, outChannels, k, p int) *Node {
 // Odd heights or widths lose their last row or column (floor mode).
 func MaxPool2(x *Node) *Node {
 	if x.Rank() != 4 {
-		panic(fmt.Sprintf("vision.MaxPool2: want x [B,H,W,C], got %s", x.Shape()))
+		panic(fmt.Sprintf("layers.MaxPool2: want x [B,H,W,C], got %s", x.Shape()))
 	}
 	return maxPool2(x, 1)
 }
@@ -158,7 +169,7 @@ func MaxPool2(x *Node) *Node {
 // MaxPool2CF is [MaxPool2] on channel-first activations x [C, B, H, W].
 func MaxPool2CF(x *Node) *Node {
 	if x.Rank() != 4 {
-		panic(fmt.Sprintf("vision.MaxPool2CF: want x [C,B,H,W], got %s", x.Shape()))
+		panic(fmt.Sprintf("layers.MaxPool2CF: want x [C,B,H,W], got %s", x.Shape()))
 	}
 	return maxPool2(x, 2)
 }
@@ -171,7 +182,7 @@ func MaxPool2CF(x *Node) *Node {
 func maxPool2(x *Node, h int) *Node {
 	d := x.Shape().Dimensions
 	if d[h] < 2 || d[h+1] < 2 {
-		panic(fmt.Sprintf("vision: 2x2 max pooling needs height and width >= 2, got %s", x.Shape()))
+		panic(fmt.Sprintf("layers: 2x2 max pooling needs height and width >= 2, got %s", x.Shape()))
 	}
 	ph, pw := d[h]/2, d[h+1]/2
 	xs := StopGradient(x)
@@ -196,5 +207,3 @@ func maxPool2(x *Node, h int) *Node {
 		return []*Node{dx}
 	})
 }
-
-func shapeOf(x *Node, dims ...int) shapes.Shape { return shapes.Make(x.DType(), dims...) }

@@ -1,4 +1,4 @@
-package vision
+package layers
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func withGradient(y *Node, inputs []*Node, vjp func(dy *Node) []*Node) *Node {
 	for i, x := range inputs {
 		xi := IdentityWithCustomGradient(x, func(_, _ *Node) *Node {
 			if dy == nil {
-				panic(fmt.Sprintf("vision: custom gradient of %s reached input %d before its output", y.Shape(), i))
+				panic(fmt.Sprintf("layers: custom gradient of %s reached input %d before its output", y.Shape(), i))
 			}
 			if grads == nil {
 				grads = vjp(dy)
@@ -65,7 +65,7 @@ func withGradient(y *Node, inputs []*Node, vjp func(dy *Node) []*Node) *Node {
 // matrix with a small batch, or a kernel times a patch matrix).
 func MatProduct(a, b *Node) *Node {
 	if a.Rank() != 2 || b.Rank() != 2 || a.Shape().Dimensions[1] != b.Shape().Dimensions[0] {
-		panic(fmt.Sprintf("vision.MatProduct: want a [M, K] and b [K, N], got %s and %s", a.Shape(), b.Shape()))
+		panic(fmt.Sprintf("layers.MatProduct: want a [M, K] and b [K, N], got %s and %s", a.Shape(), b.Shape()))
 	}
 	y := dot(StopGradient(a), StopGradient(b))
 	return withGradient(y, []*Node{a, b}, func(dy *Node) []*Node {

@@ -1,4 +1,4 @@
-package vision
+package layers
 
 import (
 	"math"
@@ -195,7 +195,7 @@ func TestConvNetFeaturesMatchBuiltin(t *testing.T) {
 		return MustNewExec(b, func(x, k1, k2 *Node) []*Node {
 			var f *Node
 			if mine {
-				h := Relu(maxPool2(convCF(toCF(x), Reshape(k1, 27, 4), 3, 2), 2))
+				h := Relu(maxPool2(convCF(ToCF(x), Reshape(k1, 27, 4), 3, 2), 2))
 				h = Relu(maxPool2(convCF(h, Reshape(k2, 36, 5), 3, 2), 2))
 				f = Reshape(TransposeAllAxes(h, 1, 0, 2, 3), 2, -1)
 			} else {
