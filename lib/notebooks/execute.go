@@ -110,7 +110,8 @@ func eta(prev map[int]float64, cell int) string {
 }
 
 // cellSeconds reads the cell times recorded in an executed notebook (cell
-// number, 1-based → seconds), if it ran in mode and completely.
+// number, 1-based → seconds), if it ran in mode, completely and without a
+// failing cell.
 func cellSeconds(path, mode string) map[int]float64 {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -118,7 +119,10 @@ func cellSeconds(path, mode string) map[int]float64 {
 	}
 	var nb struct {
 		Metadata struct {
-			Physnb struct{ Mode, Status string } `json:"physnb"`
+			Physnb struct {
+				Mode, Status string
+				Errors       bool
+			} `json:"physnb"`
 		} `json:"metadata"`
 		Cells []struct {
 			Metadata struct {
@@ -126,7 +130,7 @@ func cellSeconds(path, mode string) map[int]float64 {
 			} `json:"metadata"`
 		} `json:"cells"`
 	}
-	if json.Unmarshal(b, &nb) != nil || nb.Metadata.Physnb.Mode != mode || nb.Metadata.Physnb.Status != "ok" {
+	if json.Unmarshal(b, &nb) != nil || nb.Metadata.Physnb.Mode != mode || nb.Metadata.Physnb.Status != "ok" || nb.Metadata.Physnb.Errors {
 		return nil
 	}
 	out := map[int]float64{}

@@ -54,7 +54,8 @@ except DeadKernelError as e:
 except KeyboardInterrupt:
     status = "stopped"
 finally:
-    nb.metadata["physnb"] = {"mode": mode, "kernel": kernel, "status": status}
+    errors = any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    nb.metadata["physnb"] = {"mode": mode, "kernel": kernel, "status": status, "errors": errors}
     nbformat.write(nb, dst)
     emit(event="done", status=status)
 sys.exit(0 if status == "ok" else 3)

@@ -104,14 +104,14 @@ func TestRelinkAndBundleAssets(t *testing.T) {
 
 func TestETAFromThePreviousRun(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "x.ipynb")
-	write := func(mode, status string) {
-		nb := `{"metadata": {"physnb": {"mode": "` + mode + `", "status": "` + status + `"}}, "cells": [
+	write := func(mode, status string, errors bool) {
+		nb := `{"metadata": {"physnb": {"mode": "` + mode + `", "status": "` + status + `", "errors": ` + fmt.Sprint(errors) + `}}, "cells": [
 		  {"metadata": {}}, {"metadata": {"physnb": {"seconds": 60}}}, {"metadata": {"physnb": {"seconds": 30}}}]}`
 		if err := os.WriteFile(p, []byte(nb), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("quick", "ok")
+	write("quick", "ok", false)
 	prev := cellSeconds(p, "quick")
 	if got := eta(prev, 2); got != ", about 1m30s left (previous run)" {
 		t.Errorf("from cell 2: %q", got)
@@ -122,8 +122,12 @@ func TestETAFromThePreviousRun(t *testing.T) {
 	if cellSeconds(p, "full") != nil {
 		t.Error("a quick run's times must not predict a full run")
 	}
-	write("quick", "timeout")
+	write("quick", "timeout", false)
 	if cellSeconds(p, "quick") != nil || eta(nil, 1) != "" {
+		t.Error("an incomplete run predicts nothing")
+	}
+	write("quick", "ok", true) // a run with failing cells: its times say nothing
+	if cellSeconds(p, "quick") != nil {
 		t.Error("an incomplete run predicts nothing")
 	}
 }

@@ -3,10 +3,10 @@ package vision
 import (
 	"fmt"
 
-		. "github.com/gomlx/gomlx/core/graph"
+	. "github.com/gomlx/gomlx/core/graph"
 	gmlayers "github.com/gomlx/gomlx/ml/layers"
-	"github.com/physnb/physnb/lib/layers"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/physnb/physnb/lib/layers"
 )
 
 // ConvNetConfig describes the lesson's ConvNet:
