@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/physnb/physnb/lib/num"
 )
 
 // The two workloads every backend is measured on: raw matrix throughput, and
@@ -33,15 +34,7 @@ func init() {
 }
 
 func randomTensor(r *rand.Rand, dims ...int) *tensors.Tensor {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(r.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(v, dims...)
+	return tensors.FromFlatDataAndDimensions(num.Normals(r, dims...), dims...)
 }
 
 func runMatMul(b compute.Backend, quick bool) (Result, error) {

@@ -27,20 +27,13 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/physnb/physnb/lib/num"
 )
 
 // NormalTensor returns a float32 tensor of the given shape filled with
 // N(0, 1) numbers from rng (torch.randn, reproducible from rng's seed).
 func NormalTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(rng.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(v, dims...)
+	return tensors.FromFlatDataAndDimensions(num.Normals(rng, dims...), dims...)
 }
 
 // Trainable lists a store's model variables, leaving out GoMLX's internal

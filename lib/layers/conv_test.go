@@ -9,18 +9,11 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/num"
 )
 
 func randTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(rng.NormFloat64())
-	}
-	return tensors.FromFlatDataAndDimensions(v, dims...)
+	return tensors.FromFlatDataAndDimensions(num.Normals(rng, dims...), dims...)
 }
 
 func maxDiff(t *testing.T, a, b *tensors.Tensor) float64 {

@@ -5,11 +5,13 @@
 //	etas := num.Linspace(1, 0.1, 10)   // 1, 0.9, ..., 0.1
 //	m, s := num.MeanStd(errs)          // sample mean and standard deviation
 //	fmt.Println(num.Bytes(170 << 20))  // 170.0 MB
+//	x := num.Normals(rng, 2, 3)        // 6 float32 N(0, 1) numbers, for a 2x3 tensor
 package num
 
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
 // Linspace returns n evenly spaced values from a to b, both included
@@ -77,4 +79,21 @@ func Bytes(n int64) string {
 		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Normals returns as many float32 numbers drawn from the standard normal
+// distribution N(0, 1) as a tensor of the given dimensions holds (their
+// product; one number when no dimension is given), in row-major order:
+// torch.randn's values for tensors.FromFlatDataAndDimensions(v, dims...),
+// reproducible from rng's seed.
+func Normals(rng *rand.Rand, dims ...int) []float32 {
+	n := 1
+	for _, d := range dims {
+		n *= max(d, 0)
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
 }

@@ -3,6 +3,7 @@ package num
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -55,4 +56,42 @@ func ExampleLinspace() {
 func ExampleBytes() {
 	fmt.Println(Bytes(512), Bytes(1536), Bytes(170<<20))
 	// Output: 512 B 1.5 kB 170.0 MB
+}
+
+func TestNormals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	if n := len(Normals(rng, 2, 3, 4)); n != 24 {
+		t.Fatalf("2x3x4 gives %d numbers, want 24", n)
+	}
+	if n := len(Normals(rng)); n != 1 {
+		t.Fatalf("no dimension (a scalar) gives %d numbers, want 1", n)
+	}
+	if n := len(Normals(rng, 5, 0)); n != 0 {
+		t.Fatalf("a zero dimension gives %d numbers, want 0", n)
+	}
+	// N(0, 1): over 10^5 draws the mean is within 5 standard errors of 0 and
+	// the variance within 2% of 1.
+	v := Normals(rng, 100000)
+	x := make([]float64, len(v))
+	for i, f := range v {
+		x[i] = float64(f)
+	}
+	m, s := MeanStd(x)
+	if math.Abs(m) > 5/math.Sqrt(float64(len(x))) || math.Abs(s*s-1) > 0.02 {
+		t.Fatalf("mean %.4f, variance %.4f: not N(0, 1)", m, s*s)
+	}
+	// The same seed gives the same numbers.
+	a, b := Normals(rand.New(rand.NewPCG(1, 2)), 8), Normals(rand.New(rand.NewPCG(1, 2)), 8)
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("same seed, different numbers at %d: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
+
+func ExampleNormals() {
+	rng := rand.New(rand.NewPCG(7, 7))
+	v := Normals(rng, 2, 3) // for tensors.FromFlatDataAndDimensions(v, 2, 3)
+	fmt.Println(len(v))
+	// Output: 6
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/layers"
+	"github.com/physnb/physnb/lib/num"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -140,15 +141,7 @@ func CompareWithBuiltin(b compute.Backend, batch, h, w, c, o, k, p, runs int) (L
 	var res LayerComparison
 	rng := rand.New(rand.NewPCG(11, 12))
 	mk := func(dims ...int) *tensors.Tensor {
-		n := 1
-		for _, d := range dims {
-			n *= d
-		}
-		v := make([]float32, n)
-		for i := range v {
-			v[i] = float32(rng.NormFloat64())
-		}
-		return tensors.FromFlatDataAndDimensions(v, dims...)
+		return tensors.FromFlatDataAndDimensions(num.Normals(rng, dims...), dims...)
 	}
 	ho, wo := h+2*p-k+1, w+2*p-k+1
 	if ho < 1 || wo < 1 || runs < 1 {
