@@ -77,8 +77,8 @@ func parseVectors(s string) ([][3]float64, error) {
 func forcesLJ(args []string) error {
 	fs := flag.NewFlagSet("forces lj", flag.ContinueOnError)
 	dists := fs.String("distances", "2.5,3.0,5.0", "comma-separated H-H distances (Å)")
-	eps := fs.Float64("epsilon", 1.0, "well depth ε (eV)")
-	sigma := fs.Float64("sigma", 2.9, "σ (Å)")
+	eps := fs.Float64("epsilon", forcefield.LessonEpsilon, "well depth ε (eV)")
+	sigma := fs.Float64("sigma", forcefield.LessonSigma, "σ (Å)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -23,6 +23,13 @@ const (
 	TargetForceMAE  = 0.33
 )
 
+// The lesson's Lennard-Jones potential for H₂: well depth LessonEpsilon (eV)
+// and LessonSigma (Å), with ASE's cut-off 3σ.
+const (
+	LessonEpsilon = 1.0
+	LessonSigma   = 2.9
+)
+
 // The lesson's data set: LessonStructures dimers with distances evenly spaced
 // from LessonMinDistance to LessonMaxDistance (Å).
 const (
@@ -49,7 +56,7 @@ func Recipe(name string) (Config, error) {
 // 5 Å, σ 0.5 Å, n_max 3, l_max 0, at the midpoint) or "sine" (the Sine
 // matrix in a cubic cell of side box Å).
 func LessonDataset(descriptor string, box float64) (*Dataset, error) {
-	calc, err := lj.New(1, 2.9).Done()
+	calc, err := lj.New(LessonEpsilon, LessonSigma).Done()
 	if err != nil {
 		return nil, err
 	}
