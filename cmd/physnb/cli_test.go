@@ -54,10 +54,12 @@ func TestCLIEnvBenchAndErrors(t *testing.T) {
 	}
 
 	// A CUDA request without a plugin fails and says what was searched.
-	_, stderr, err = run([]string{"GOMLX_BACKEND=", "PHYSNB_DEVICE=cuda", "PJRT_PLUGIN_LIBRARY_PATH=" + t.TempDir(),
+	// It is the first line of the report, one line that names the CPU kernel.
+	out, stderr, err = run([]string{"GOMLX_BACKEND=", "PHYSNB_DEVICE=cuda", "PJRT_PLUGIN_LIBRARY_PATH=" + t.TempDir(),
 		"HOME=" + t.TempDir(), "PATH=/nonexistent"}, "env")
-	if err == nil || !strings.Contains(stderr, "no CUDA PJRT plugin found") {
-		t.Errorf("env with PHYSNB_DEVICE=cuda and no plugin: err=%v stderr=%q", err, stderr)
+	first, _, _ := strings.Cut(out, "\n")
+	if err == nil || !strings.HasPrefix(first, "backend:  none: no CUDA PJRT plugin found") || !strings.Contains(first, `"Go (physnb, CPU)"`) {
+		t.Errorf("env with PHYSNB_DEVICE=cuda and no plugin: err=%v first line %q stderr=%q", err, first, stderr)
 	}
 
 	// bench --quick --json on the two foundation workloads, with peak memory.

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -73,8 +72,12 @@ func runEnv(args []string) error {
 			return err
 		}
 	} else {
-		fmt.Printf("backend:  %s\n", orDash(r.Description))
-		fmt.Printf("config:   %s (set PHYSNB_DEVICE=cuda or GOMLX_BACKEND to change)\n", orDash(r.BackendConfig))
+		if r.Error != "" {
+			fmt.Printf("backend:  none: %s\n", r.Error)
+		} else {
+			fmt.Printf("backend:  %s\n", orDash(r.Description))
+			fmt.Printf("config:   %s (set PHYSNB_DEVICE=cuda or GOMLX_BACKEND to change)\n", orDash(r.BackendConfig))
+		}
 		for i, d := range r.Devices {
 			fmt.Printf("device %d: %s\n", i, d)
 		}
@@ -84,9 +87,6 @@ func runEnv(args []string) error {
 		}
 		for _, l := range extraLines {
 			fmt.Println(l)
-		}
-		if r.Error != "" {
-			fmt.Fprintf(os.Stderr, "backend error: %s\n", r.Error)
 		}
 	}
 	if r.Error != "" {
