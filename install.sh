@@ -151,15 +151,22 @@ for k in physnb-cpu physnb-cuda; do
     need "$k" "kernel $k (run ./install.sh)"
   else
     have_jupyter || die "cannot install kernel $k: jupyter is missing"
+    other=""
     if [ -n "$installed" ] && [ -f "$installed/kernel.json" ]; then
-      # Kernels are per user: say so when another checkout's kernel is replaced.
       other="$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1])).get('env',{}).get('PHYSNB_ROOT',''))" "$installed/kernel.json" 2>/dev/null || true)"
-      if [ -n "$other" ] && [ "$other" != "$ROOT" ]; then
-        printf '    note: kernel %s pointed at the checkout %s; it now points at this one, %s\n' "$k" "$other" "$ROOT"
-      fi
     fi
     jupyter kernelspec install --user --replace --name "$k" "$tmpd/$k" >/dev/null 2>&1 || die "jupyter kernelspec install $k failed"
-    ok "installed $k at $(kernel_dir "$k")"
+    now="$(kernel_dir "$k")"
+    # Kernels are per user: say so when another checkout's kernel is replaced
+    # (or, with another JUPYTER_DATA_DIR, left in place beside this one).
+    if [ -n "$other" ] && [ "$other" != "$ROOT" ]; then
+      if [ "$now" = "$installed" ]; then
+        printf '    note: kernel %s pointed at the checkout %s; it now points at this one, %s\n' "$k" "$other" "$ROOT"
+      else
+        printf '    note: kernel %s of the checkout %s stays in %s; this checkout'"'"'s is in %s\n' "$k" "$other" "$installed" "$now"
+      fi
+    fi
+    ok "installed $k at $now"
   fi
   rm -rf "$tmpd"
 done
