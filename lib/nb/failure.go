@@ -74,7 +74,7 @@ func callSite() string {
 			f := f
 			outside = &f
 		}
-		if f.Function == "main.main" {
+		if f.Function == "main.main" && !strings.HasSuffix(f.File, "_testmain.go") { // not go test's own main
 			f := f
 			inMain = &f
 		}
