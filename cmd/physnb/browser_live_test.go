@@ -166,7 +166,7 @@ func TestLiveGuidanceInTheBrowser(t *testing.T) {
 // liveNotebookDir returns a folder for the test's notebooks and the checkout
 // they import, after checking the tools are there.
 func liveNotebookDir(t *testing.T) (dir, root string) {
-	if testing.Short() {
+	if testing.Short() && os.Getenv("PHYSNB_REQUIRE_NOTEBOOKS") != "1" {
 		t.Skip("-short: a live notebook in the browser takes a minute or two")
 	}
 	requireTool(t, "jupyter", "run ./install.sh")

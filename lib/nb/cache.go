@@ -32,7 +32,10 @@ import (
 // not start the same computation again only to fail the same way (a training
 // can take an hour): it returns an [*EarlierFailure] naming that cell and the
 // first error, so the student knows which cell to fix and run. That cell run
-// again, or a changed parameter, computes anew.
+// again, or a changed parameter, computes anew. Cells are told apart by the
+// text of that statement: if the student edits the statement itself, the
+// edited cell counts as another one and is told of the failure too (a
+// restart of the kernel clears it).
 func Cached[T any](key string, params any, fn func() (T, error)) (T, error) {
 	var zero T
 	p, err := cachePath(key, params)
