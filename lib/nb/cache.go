@@ -24,8 +24,18 @@ import (
 //	})
 //
 // params is anything encoding/json can write (an experiment's configuration);
-// T must survive a JSON round trip. An error from fn is returned and nothing is
-// stored.
+// T must survive a JSON round trip.
+//
+// When fn fails (returns an error or panics) nothing is stored but the
+// failure is recorded, with the statement of the cell that asked for the
+// result. A later call from another cell, with the same key and params, does
+// not start the same computation again only to fail the same way (a training
+// can take an hour): it returns an [*EarlierFailure] naming that cell and the
+// first error, so the student knows which cell to fix and run. That cell run
+// again, or a changed parameter, computes anew. Cells are told apart by the
+// text of that statement: if the student edits the statement itself, the
+// edited cell counts as another one and is told of the failure too (a
+// restart of the kernel clears it).
 func Cached[T any](key string, params any, fn func() (T, error)) (T, error) {
 	var zero T
 	p, err := cachePath(key, params)
@@ -39,10 +49,30 @@ func Cached[T any](key string, params any, fn func() (T, error)) (T, error) {
 		}
 		// An unreadable entry (a type changed under the same key) is recomputed.
 	}
+	site := callSite()
+	failed := strings.TrimSuffix(p, ".json") + ".failed"
+	if f, ok := readFailure(failed); ok && f.Site != site {
+		return zero, f
+	}
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		// fn panicked (GoMLX reports graph errors so): record it, and let
+		// the panic go on with its trace. (r is nil for runtime.Goexit.)
+		if r := recover(); r != nil {
+			recordFailure(failed, key, site, fmt.Sprint(r))
+			panic(r)
+		}
+	}()
 	v, err := fn()
+	finished = true
 	if err != nil {
+		recordFailure(failed, key, site, err.Error())
 		return zero, err
 	}
+	os.Remove(failed) // computed this time
 	b, err := json.Marshal(v)
 	if err != nil {
 		return zero, fmt.Errorf("nb: caching %q: %w", key, err)
@@ -53,7 +83,10 @@ func Cached[T any](key string, params any, fn func() (T, error)) (T, error) {
 	return v, nil
 }
 
-// MustCached is [Cached] for notebook cells: it panics on error.
+// MustCached is [Cached] for notebook cells: on error an interactive
+// notebook shows the message in a box and stops the cell, without a
+// goroutine trace; under `physnb notebooks run`, the tests and outside a
+// notebook it panics (see [Must]).
 func MustCached[T any](key string, params any, fn func() (T, error)) T {
 	return Must(Cached(key, params, fn))
 }

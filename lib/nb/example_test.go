@@ -1,6 +1,7 @@
 package nb_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -43,4 +44,28 @@ func ExampleCheck() {
 	acc := 0.93
 	nb.Check(acc > 0.97, "test accuracy %.3f, expected > 0.97", acc)
 	// Output: result check failed: test accuracy 0.930, expected > 0.97
+}
+
+// A training cell fails; a later cell that needs its result does not train
+// again only to fail the same way: it names the cell to fix and run again.
+func ExampleEarlierFailure() {
+	dir, _ := os.MkdirTemp("", "kernel")
+	defer os.RemoveAll(dir)
+	os.Setenv("GONB_TMP_DIR", dir)
+	defer os.Unsetenv("GONB_TMP_DIR")
+	train := func() (float64, error) {
+		fmt.Println("training ...")
+		return 0, errors.New("wine.csv: no such file")
+	}
+	_, err := nb.Cached("wine", 1, train) // the training cell
+	fmt.Println(err)
+	_, err = nb.Cached("wine", 1, train) // a later cell
+	var ef *nb.EarlierFailure
+	if errors.As(err, &ef) {
+		fmt.Printf("%q failed in the cell with `%s`: %s\n", ef.Key, ef.Site, ef.Err)
+	}
+	// Output:
+	// training ...
+	// wine.csv: no such file
+	// "wine" failed in the cell with `_, err := nb.Cached("wine", 1, train) // the training cell`: wine.csv: no such file
 }

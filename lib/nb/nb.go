@@ -21,6 +21,15 @@
 // report) from one cell to the next, keyed by its parameters and the kernel;
 // [Dir] is a per-kernel folder for checkpoints and other files; [Save] and
 // [Load] pass a named value on by hand.
+//
+// A notebook guides rather than dumps traces. In an interactive kernel a
+// failed [Check] shows a warning box and the notebook goes on; [Must] and
+// the other Must functions stop the cell with the error in a box. A result
+// whose computation failed is not computed again by every later cell that
+// needs it: those cells say which cell failed, with its error, and that the
+// student should fix it and run that cell again ([EarlierFailure]). Under
+// `physnb notebooks run` and the tests ([EnvStrict]) all of these fail the
+// run with a panic, as outside a notebook.
 package nb
 
 import (
@@ -117,10 +126,13 @@ func warningBox(msg string) string {
 		`and the tests this check fails the run.</span></div>`
 }
 
-// Must returns v, or panics with err: for notebook cells, where a panic shows well.
+// Must returns v, or stops the cell with err: for notebook cells. In an
+// interactive notebook the cell shows err in a box and stops, with no
+// goroutine trace; under `physnb notebooks run`, the tests and outside a
+// notebook it panics with err, failing the run.
 func Must[T any](v T, err error) T {
 	if err != nil {
-		panic(err)
+		stop(err)
 	}
 	return v
 }

@@ -69,16 +69,16 @@ func Load(name string, ptr any) error {
 	return nil
 }
 
-// MustSave is Save for notebook cells: it panics on error.
+// MustSave is Save for notebook cells: it stops the cell on error (see [Must]).
 func MustSave(name string, v any) {
 	if err := Save(name, v); err != nil {
-		panic(err)
+		stop(err)
 	}
 }
 
-// MustLoad is Load for notebook cells: it panics on error.
+// MustLoad is Load for notebook cells: it stops the cell on error (see [Must]).
 func MustLoad(name string, ptr any) {
 	if err := Load(name, ptr); err != nil {
-		panic(err)
+		stop(err)
 	}
 }
