@@ -230,10 +230,10 @@ var (
 
 var navTemplate = template.Must(template.New("nav").Parse(`<style>
 .physnb-nav{font-family:sans-serif;font-size:14px;max-width:1100px;margin:12px auto 0;padding:8px 16px;border:1px solid #ddd;border-radius:4px;background:#fafafa}
-.physnb-nav .links{display:flex;justify-content:space-between;gap:1em}
+.physnb-nav .links{display:grid;grid-template-columns:1fr auto 1fr;gap:1em}.physnb-nav .links span:last-child{text-align:right}
 .physnb-nav a{color:#0550ae;text-decoration:none}.physnb-nav a:hover{text-decoration:underline}
 .physnb-nav details{margin-top:6px}.physnb-nav summary{cursor:pointer;font-weight:bold}
-.physnb-nav ol{margin:4px 0 0;padding-left:1.5em}.physnb-nav li.h3{margin-left:1.5em;list-style:circle}
+.physnb-nav ul{margin:4px 0 0;padding-left:1em;list-style:none}.physnb-nav li.h3{margin-left:1.5em}
 .physnb-nav .meta{color:#555;font-size:12px;margin-top:4px}
 </style>
 <nav class="physnb-nav" aria-label="gallery">
@@ -241,9 +241,9 @@ var navTemplate = template.Must(template.New("nav").Parse(`<style>
 <span><a href="index.html">all notebooks</a></span>
 <span>{{if .Next}}next: <a href="{{.Next.Name}}.html">{{.Next.Title}}</a> →{{end}}</span></div>
 <div class="meta">{{.Entry.Name}}.ipynb · {{.Entry.Mode}} mode · {{.Duration}} · run {{.Date}} at commit {{.Entry.Commit}} on {{.Entry.Machine}} ({{.Entry.Cores}} cores)</div>
-{{if .TOC}}<details open><summary>Contents</summary><ol>
+{{if .TOC}}<details open><summary>Contents</summary><ul>
 {{range .TOC}}<li class="h{{.Level}}"><a href="#{{.ID}}">{{.Text}}</a></li>
-{{end}}</ol></details>{{end}}
+{{end}}</ul></details>{{end}}
 </nav>`))
 
 // decoratePage gives a page its navigation block (previous, index, next,

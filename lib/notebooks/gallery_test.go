@@ -10,10 +10,12 @@ import (
 	"image/png"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, path, text string) {
@@ -381,5 +383,59 @@ func TestWriteGalleryIndexAndNavigation(t *testing.T) {
 		if err != nil || !strings.Contains(a, `<h2 id="`+id+`">`) {
 			t.Errorf("contents link #%s has no heading", l[1])
 		}
+	}
+}
+
+// Publishing: a notebook that runs records its entry; run again with a
+// failing cell, its published page and entry stay as they were, and the
+// failed run's pages are kept elsewhere (needs Jupyter and the physnb-cpu kernel).
+func TestPublishKeepsThePublishedCopyOfAFailedRun(t *testing.T) {
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Skip("jupyter is not installed")
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").Output(); err != nil || !strings.Contains(string(out), "physnb-cpu") {
+		t.Skip("the physnb-cpu kernel is not installed")
+	}
+	dir, out := t.TempDir(), t.TempDir()
+	nb := func(code string) string {
+		return `{"cells": [
+ {"cell_type": "markdown", "metadata": {}, "source": ["# Tiny\n", "\n", "This notebook prints a line.\n", "\n", "## Part one"]},
+ {"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], "source": ["%%\n", ` + code + `]}],
+ "metadata": {"kernelspec": {"name": "physnb-cpu", "display_name": "Go (physnb, CPU)", "language": "go"}},
+ "nbformat": 4, "nbformat_minor": 5}`
+	}
+	p := filepath.Join(dir, "tiny.ipynb")
+	writeFile(t, p, nb(`"fmt.Println(\"published line\")"`))
+	opts := Options{Dir: dir, Out: out, Kernel: "physnb-cpu", Timeout: 2 * time.Minute, Publish: true}
+	rep, err := Run(opts)
+	if err != nil || !rep.Notebooks[0].OK {
+		t.Fatalf("first run: %+v, %v", rep, err)
+	}
+	m, _ := LoadManifest(out)
+	first := m.Get("tiny")
+	h, _ := CodeHash(p)
+	if first == nil || first.CodeSHA256 != h || first.Description != "This notebook prints a line." || first.Mode != "full" || first.Cores < 1 || first.Machine == "" {
+		t.Fatalf("entry after the first run: %+v", first)
+	}
+	writeFile(t, p, nb(`"panic(\"broken\")"`))
+	rep, err = Run(opts)
+	if err != nil || rep.Notebooks[0].OK || !strings.Contains(rep.Notebooks[0].Summary, "published copy of tiny is kept") {
+		t.Fatalf("second run must fail and say the published copy is kept: %+v, %v", rep.Notebooks, err)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "tiny.html"))
+	if !strings.Contains(string(page), "published line") || !strings.Contains(string(page), `href="#Part-one"`) {
+		t.Error("the published page was replaced by the failed run, or lacks its contents")
+	}
+	if m, _ := LoadManifest(out); *m.Get("tiny") != *first {
+		t.Errorf("the entry changed: %+v", m.Get("tiny"))
+	}
+	failed := rep.Notebooks[0].HTML
+	if b, err := os.ReadFile(failed); err != nil || !strings.Contains(string(b), "broken") {
+		t.Errorf("the failed run's page %s must be kept: %v", failed, err)
+	} else {
+		os.RemoveAll(filepath.Dir(failed))
+	}
+	if s, _ := Stale(dir, m); len(s) != 1 {
+		t.Errorf("the changed notebook must show as stale: %q", s)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -333,7 +334,7 @@ func Run(o Options) (*Report, error) {
 		}
 		if keep {
 			e := Entry{Name: name, Title: r.Title, Description: Describe(p), OK: r.OK, Cell: r.Cell, Error: r.Error,
-				Mode: mode, Kernel: o.Kernel, Seconds: r.Seconds, Date: now().Format(time.RFC3339), Commit: prov.commit,
+				Mode: mode, Kernel: o.Kernel, Seconds: math.Round(r.Seconds*10) / 10, Date: now().Format(time.RFC3339), Commit: prov.commit,
 				Machine: prov.machine, Cores: prov.cores, CodeSHA256: hash}
 			if r.HTML != "" {
 				e.HTML = name + ".html"
