@@ -22,24 +22,33 @@ func runNotebooksCmd(args []string) error {
 	}
 	fs := flag.NewFlagSet("notebooks "+sub, flag.ContinueOnError)
 	dir := fs.String("dir", "", "folder of the notebooks (default: notebooks/ of this checkout)")
-	out := fs.String("out", "docs/gallery", "output folder for executed notebooks, HTML and index.html")
+	out := fs.String("out", "", "gallery folder: executed notebooks, HTML, thumbnails, manifest.json and index.html\n(default: out/gallery of this checkout, or docs/gallery with --publish)")
+	publish := fs.Bool("publish", false, "update the published gallery, docs/gallery: a failed notebook keeps its published copy")
 	kernel := fs.String("kernel", "physnb-cpu", "Jupyter kernel: physnb-cpu or physnb-cuda")
 	quick := fs.Bool("quick", false, "quick mode (PHYSNB_QUICK=1): small sizes, as the tests run")
 	timeout := fs.Duration("timeout", 2*time.Hour, "time limit for one cell")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "Usage: physnb notebooks run [--quick] [--out DIR] [--kernel K] [NAME...]\n       physnb notebooks list\n       physnb notebooks new NAME   (a notebook of your own, with the setup and parameter cells)")
+		fmt.Fprintln(os.Stderr, "Usage: physnb notebooks run [--quick] [--publish] [--out DIR] [--kernel K] [NAME...]\n       physnb notebooks list\n       physnb notebooks new NAME   (a notebook of your own, with the setup and parameter cells)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
-	if *dir == "" {
+	if *dir == "" || *out == "" {
 		root, err := notebooks.RepoRoot()
 		if err != nil {
 			return err
 		}
-		*dir = filepath.Join(root, "notebooks")
+		if *dir == "" {
+			*dir = filepath.Join(root, "notebooks")
+		}
+		if *out == "" {
+			*out = filepath.Join(root, "out", "gallery")
+			if *publish {
+				*out = filepath.Join(root, "docs", "gallery")
+			}
+		}
 	}
 	if sub == "new" {
 		if fs.NArg() != 1 {
@@ -63,7 +72,7 @@ func runNotebooksCmd(args []string) error {
 		return nil
 	}
 	report, err := notebooks.Run(notebooks.Options{Dir: *dir, Out: *out, Kernel: *kernel, Quick: *quick,
-		Timeout: *timeout, Names: fs.Args(), Log: os.Stderr})
+		Timeout: *timeout, Names: fs.Args(), Log: os.Stderr, Publish: *publish})
 	if err != nil {
 		return err
 	}
@@ -79,7 +88,7 @@ func runNotebooksCmd(args []string) error {
 			}
 			fmt.Printf("%s %-34s %7.1fs  %s\n", status, r.Name, r.Seconds, r.HTML)
 		}
-		fmt.Printf("gallery: %s\n", report.Index)
+		fmt.Printf("gallery: %s (%.1f MB)\n", report.Index, float64(report.Bytes)/(1<<20))
 	}
 	if report.Failed > 0 {
 		for _, r := range report.Notebooks {

@@ -83,6 +83,7 @@ func TestNotebooksQuick(t *testing.T) {
 	if _, err := os.Stat(report.Index); err != nil {
 		t.Errorf("gallery index not written: %v", err)
 	}
+	t.Run("index", func(t *testing.T) { checkGalleryIndex(t, out, report) })
 	// The browser check: the exported getting-started page must render with its figures.
 	for _, r := range report.Notebooks {
 		if r.Name == "00-getting-started" && r.HTML != "" {
@@ -97,6 +98,48 @@ func TestNotebooksQuick(t *testing.T) {
 			})
 		}
 	}
+}
+
+// checkGalleryIndex checks the gallery index of a run: every notebook that
+// ran is listed, with its key figure as a thumbnail file of the gallery when
+// its page has a figure, without terminal escapes; its pages carry the
+// navigation and the manifest records the run; the index renders.
+func checkGalleryIndex(t *testing.T, out string, report *notebooks.Report) {
+	b, err := os.ReadFile(report.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := string(b)
+	if strings.Contains(index, "\x1b") {
+		t.Error("the index holds terminal escapes")
+	}
+	m, err := notebooks.LoadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Notebooks {
+		e := m.Get(r.Name)
+		if e == nil {
+			t.Errorf("%s is not in the gallery's manifest", r.Name)
+			continue
+		}
+		if !strings.Contains(index, `id="`+r.Name+`"`) || !strings.Contains(index, e.Commit) {
+			t.Errorf("the index lacks %s or its commit %s", r.Name, e.Commit)
+		}
+		page, _ := os.ReadFile(r.HTML)
+		if !strings.Contains(string(page), `class="physnb-nav"`) || strings.Contains(string(page), "\x1b") {
+			t.Errorf("%s: the page lacks its navigation, or holds terminal escapes", r.Name)
+		}
+		if strings.Contains(string(page), "<svg") && e.Thumbnail == "" {
+			t.Errorf("%s has figures and no thumbnail", r.Name)
+		}
+		if e.Thumbnail != "" {
+			if _, err := os.Stat(filepath.Join(out, e.Thumbnail)); err != nil || !strings.Contains(index, `src="`+e.Thumbnail+`"`) {
+				t.Errorf("%s: thumbnail %s not written or not shown (%v)", r.Name, e.Thumbnail, err)
+			}
+		}
+	}
+	checkRendered(t, "file://"+report.Index, filepath.Join(out, "index.png"), 1600)
 }
 
 // screenshot renders url in headless Chromium into a PNG file.

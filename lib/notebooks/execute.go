@@ -30,9 +30,9 @@ type progressEvent struct {
 // execute runs the notebook at src cell by cell (execute.py on Jupyter's
 // own Python) into dst, printing a line per code cell on o.Log: the cell,
 // the elapsed time and, from the previous run's recorded cell times in the
-// same mode, the time left. dst is written even when a cell times out or the
+// same mode (the executed notebook at prevPath), the time left. dst is written even when a cell times out or the
 // run is stopped, so the cells that ran keep their results.
-func execute(src, dst string, o Options, env []string, label string) error {
+func execute(src, dst, prevPath string, o Options, env []string, label string) error {
 	py, err := jupyterPython()
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func execute(src, dst string, o Options, env []string, label string) error {
 	if o.OwnMode {
 		mode = "notebook's own"
 	}
-	prev := cellSeconds(dst, mode) // the previous run's, before dst is overwritten
+	prev := cellSeconds(prevPath, mode) // the previous run's, before it is overwritten
 	// -I: isolated from the environment's Python settings and the script's folder.
 	cmd := exec.Command(py, "-I", script, filepath.Base(src), dst, o.Kernel, fmt.Sprint(int(o.Timeout.Seconds())), mode)
 	cmd.Dir = filepath.Dir(src) // the kernel starts here: GONB_DIR is the notebooks folder

@@ -6,6 +6,7 @@
 #   python3 execute.py SRC.ipynb DST.ipynb KERNEL TIMEOUT_SECONDS MODE
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -19,6 +20,26 @@ nb = nbformat.read(src, as_version=4)
 code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 client = NotebookClient(nb, kernel_name=kernel, timeout=int(timeout), allow_errors=True,
                         resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}})
+
+
+# Terminal escapes (a compiler's colours, a progress bar's cursor moves) mean
+# nothing on a page: the executed notebook keeps the plain text.
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def strip_ansi(nb):
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            if "text" in o:
+                o["text"] = ANSI.sub("", o["text"])
+            for k in ("ename", "evalue"):
+                if k in o:
+                    o[k] = ANSI.sub("", o[k])
+            if "traceback" in o:
+                o["traceback"] = [ANSI.sub("", t) for t in o["traceback"]]
+            for k, v in o.get("data", {}).items():
+                if k.startswith("text/") and isinstance(v, str):
+                    o["data"][k] = ANSI.sub("", v)
 
 
 def emit(**kw):
@@ -56,6 +77,7 @@ except KeyboardInterrupt:
 finally:
     errors = any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
     nb.metadata["physnb"] = {"mode": mode, "kernel": kernel, "status": status, "errors": errors}
+    strip_ansi(nb)
     nbformat.write(nb, dst)
     emit(event="done", status=status)
 sys.exit(0 if status == "ok" else 3)

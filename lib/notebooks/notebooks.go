@@ -1,12 +1,17 @@
 // Package notebooks executes physnb's notebooks headless and publishes them:
 // each notebook runs with Jupyter's nbconvert on a physnb kernel (errors
 // allowed, so that a failing cell does not lose the other cells' results), is
-// exported to HTML, and is listed in a gallery page (index.html); the first
-// failing cell is found in the executed notebook and described with its error
-// and the end of its stderr. `physnb notebooks run` and the notebook tests
-// call [Run]:
+// exported to HTML that typesets its equations offline (MathJax bundled in
+// assets/), and is listed in a gallery page (index.html) in reading order,
+// with its description, key figure, mode, run time, date and commit. The
+// gallery's manifest.json records each run, with a SHA-256 of the notebook's
+// code cells ([CodeHash]), so that a published gallery (docs/gallery) can be
+// checked against the notebooks as they are ([Stale]). The first failing
+// cell is found in the executed notebook and described with its error and
+// the end of its stderr. `physnb notebooks run` and the notebook tests call
+// [Run]:
 //
-//	rep, err := notebooks.Run(notebooks.Options{Dir: "notebooks", Out: "docs/gallery",
+//	rep, err := notebooks.Run(notebooks.Options{Dir: "notebooks", Out: "out/gallery",
 //		Kernel: "physnb-cpu", Quick: true, Timeout: 30 * time.Minute, Log: os.Stderr})
 package notebooks
 
@@ -16,8 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"html/template"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +53,7 @@ type Report struct {
 	Index     string   `json:"index"`
 	Notebooks []Result `json:"notebooks"`
 	Failed    int      `json:"failed"`
+	Bytes     int64    `json:"bytes"` // the gallery's size, all files
 }
 
 // Options configures [Run].
@@ -60,6 +66,9 @@ type Options struct {
 	Timeout time.Duration // per cell
 	Names   []string      // empty: all
 	Log     io.Writer     // progress lines (stderr); nil: none
+	// Publish: Out is a published gallery (docs/gallery); a failed run
+	// does not replace a notebook's published copy.
+	Publish bool
 }
 
 // RepoRoot finds this checkout: $PHYSNB_ROOT, else the nearest parent of the
@@ -131,7 +140,10 @@ type ipynb struct {
 	Cells []struct {
 		CellType string          `json:"cell_type"`
 		Source   json.RawMessage `json:"source"`
-		Outputs  []struct {
+		Metadata struct {
+			Tags []string `json:"tags"`
+		} `json:"metadata"`
+		Outputs []struct {
 			OutputType string                     `json:"output_type"`
 			Name       string                     `json:"name"`
 			Text       json.RawMessage            `json:"text"`
@@ -216,8 +228,13 @@ func firstError(nb *ipynb) (cell int, msg string) {
 }
 
 // Run executes each notebook with nbconvert (errors allowed, so that
-// every other cell's output is kept), exports it to HTML, finds the first
-// failing cell, and writes index.html.
+// every other cell's output is kept), exports it to HTML with its key
+// figure, finds the first failing cell, records the run in the gallery's
+// manifest and rebuilds index.html and the pages' navigation from it. The
+// gallery's other notebooks keep their entries: notebooks can be run one
+// at a time. With o.Publish a failed run leaves the notebook's published
+// copy as it was (the failed pages stay in a temporary folder, named in the
+// result).
 func Run(o Options) (*Report, error) {
 	if _, err := exec.LookPath("jupyter"); err != nil {
 		return nil, errors.New("jupyter is not on PATH: run ./install.sh (it installs Debian's jupyter-nbconvert)")
@@ -230,9 +247,18 @@ func Run(o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	executed := filepath.Join(out, "executed")
-	if err := os.MkdirAll(executed, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(out, "executed"), 0o755); err != nil {
 		return nil, err
+	}
+	manifest, err := LoadManifest(out) // a broken record stops the run before any work
+	if err != nil {
+		return nil, err
+	}
+	order := ReadingOrder(o.Dir)
+	prov := provenanceOf(o.Dir, out)
+	mode := map[bool]string{true: "quick", false: "full"}[o.Quick]
+	if o.OwnMode {
+		mode = "notebook's own"
 	}
 	report := &Report{Kernel: o.Kernel, Quick: o.Quick, Out: out, Index: filepath.Join(out, "index.html")}
 	env := []string{"PHYSNB_STRICT=1"} // a failed nb.Check fails the run
@@ -251,43 +277,86 @@ func Run(o Options) (*Report, error) {
 	for i, p := range paths {
 		name := strings.TrimSuffix(filepath.Base(p), ".ipynb")
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, "[%d/%d] executing %s (%s mode, kernel %s) ...\n", i+1, len(paths), name, map[bool]string{true: "quick", false: "full"}[o.Quick], o.Kernel)
+			fmt.Fprintf(o.Log, "[%d/%d] executing %s (%s mode, kernel %s) ...\n", i+1, len(paths), name, mode, o.Kernel)
+		}
+		hash, err := CodeHash(p) // the code that runs, read before it runs
+		if err != nil {
+			return report, err
+		}
+		stage := out // where this run's files go: the gallery, or (publishing) a folder of its own until it succeeds
+		if o.Publish {
+			if stage, err = os.MkdirTemp("", "physnb-publish-"+name+"-"); err != nil {
+				return report, err
+			}
+			if err := os.MkdirAll(filepath.Join(stage, "executed"), 0o755); err != nil {
+				return report, err
+			}
 		}
 		r := Result{Name: name, Title: Title(p)}
 		start := time.Now()
-		execPath := filepath.Join(executed, name+".ipynb")
-		runErr := execute(p, execPath, o, env, fmt.Sprintf("[%d/%d] %s", i+1, len(paths), name))
+		execPath := filepath.Join(stage, "executed", name+".ipynb")
+		runErr := execute(p, execPath, filepath.Join(out, "executed", name+".ipynb"), o, env, fmt.Sprintf("[%d/%d] %s", i+1, len(paths), name))
 		r.Seconds = time.Since(start).Seconds()
-		if nb, err := read(execPath); err != nil {
-			r.Error = err.Error()
+		executedNB, readErr := read(execPath)
+		if readErr != nil {
+			r.Error = readErr.Error()
 			if runErr != nil {
 				r.Error = runErr.Error()
 			}
-		} else if cell, msg := firstError(nb); cell > 0 {
+		} else if cell, msg := firstError(executedNB); cell > 0 {
 			r.Cell, r.Error = cell, msg
 		} else if runErr != nil {
 			r.Error = runErr.Error()
 		}
+		r.Error = StripANSI(r.Error)
 		// Export whatever was executed, failures included: the other cells' results stay visible.
-		if _, err := os.Stat(execPath); err == nil {
-			conv := exec.Command("jupyter", "nbconvert", "--to", "html", "--output-dir", out, "--output", name, execPath)
+		if readErr == nil {
+			conv := exec.Command("jupyter", "nbconvert", "--to", "html", "--output-dir", stage, "--output", name, execPath)
 			var convErr bytes.Buffer
 			conv.Stderr = &convErr
 			if err := conv.Run(); err != nil && r.Error == "" {
 				r.Error = fmt.Sprintf("HTML export failed (%v): %s", err, LastLines(convErr.String(), 10))
 			} else if err == nil {
-				r.HTML = filepath.Join(out, name+".html")
-				if err := publish(r.HTML, out); err != nil && r.Error == "" {
+				r.HTML = filepath.Join(stage, name+".html")
+				if err := publish(r.HTML, stage); err != nil && r.Error == "" {
 					r.Error = err.Error()
 				}
 			}
 		}
 		r.OK = r.Error == ""
+		keep := r.OK || !o.Publish
+		if o.Publish && r.OK {
+			if err := promote(stage, out, name); err != nil {
+				return report, err
+			}
+			r.HTML = filepath.Join(out, name+".html")
+			os.RemoveAll(stage)
+		}
+		if keep {
+			e := Entry{Name: name, Title: r.Title, Description: Describe(p), OK: r.OK, Cell: r.Cell, Error: r.Error,
+				Mode: mode, Kernel: o.Kernel, Seconds: math.Round(r.Seconds*10) / 10, Date: now().Format(time.RFC3339), Commit: prov.commit,
+				Machine: prov.machine, Cores: prov.cores, CodeSHA256: hash}
+			if r.HTML != "" {
+				e.HTML = name + ".html"
+			}
+			if readErr == nil {
+				if e.Thumbnail, err = writeThumbnail(executedNB, out, name); err != nil && o.Log != nil {
+					fmt.Fprintf(o.Log, "[%d/%d] %s: no thumbnail: %v\n", i+1, len(paths), name, err)
+				}
+			}
+			manifest.put(e)
+			if err := writeGallery(out, manifest, order); err != nil {
+				return report, err
+			}
+		}
 		if !r.OK {
 			report.Failed++
 			r.Summary = r.Error
 			if r.Cell > 0 {
 				r.Summary = fmt.Sprintf("%s, %s", filepath.Base(p), r.Error)
+			}
+			if !keep {
+				r.Summary += fmt.Sprintf("\n(the published copy of %s is kept as it was; this run's pages are in %s)", name, stage)
 			}
 		}
 		if o.Log != nil {
@@ -299,14 +368,44 @@ func Run(o Options) (*Report, error) {
 		}
 		report.Notebooks = append(report.Notebooks, r)
 	}
-	if err := writeGallery(report); err != nil {
+	if report.Bytes, err = Size(out); err != nil {
 		return report, err
+	}
+	if o.Publish && report.Bytes > MaxPublishedBytes && o.Log != nil {
+		fmt.Fprintf(o.Log, "warning: the gallery %s weighs %.1f MB, over the %d MB a published gallery may: the size test will fail\n",
+			out, float64(report.Bytes)/(1<<20), MaxPublishedBytes>>20)
 	}
 	return report, nil
 }
 
+// promote moves a successful run's executed notebook and page from its
+// folder into the gallery, with the scripts the page uses.
+func promote(stage, out, name string) error {
+	for _, f := range []string{filepath.Join("executed", name+".ipynb"), name + ".html"} {
+		b, err := os.ReadFile(filepath.Join(stage, f))
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(out, f), b); err != nil {
+			return err
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, name+".html"))
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{} // the page links them relatively already: which does it load?
+	for _, lib := range []string{"mathjax", "requirejs"} {
+		if bytes.Contains(page, []byte(`src="`+AssetsDir+"/"+lib+"/")) {
+			used[lib] = true
+		}
+	}
+	return bundleAssets(out, used)
+}
+
 // publish makes an exported page stand on its own: its MathJax and
-// require.js links point at the gallery's own copy, bundled beside it.
+// require.js links point at the gallery's own copy, bundled beside it, its
+// links to other notebooks at their pages, and no terminal escape is left.
 func publish(page, out string) error {
 	b, err := os.ReadFile(page)
 	if err != nil {
@@ -316,7 +415,7 @@ func publish(page, out string) error {
 	if err := bundleAssets(out, used); err != nil {
 		return err
 	}
-	return os.WriteFile(page, b, 0o644)
+	return os.WriteFile(page, []byte(StripANSI(string(b))), 0o644)
 }
 
 func LastLines(s string, n int) string {
@@ -325,30 +424,6 @@ func LastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-var galleryTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>physnb notebooks</title>
-<style>
-body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}
-table{border-collapse:collapse;width:100%}td,th{padding:.4em .6em;border-bottom:1px solid #ddd;text-align:left}
-.ok{color:#007a3d}.failed{color:#c00}pre{white-space:pre-wrap;font-size:85%;margin:.3em 0}
-</style></head><body>
-<h1>physnb notebooks</h1>
-<p>Executed {{if .Quick}}in quick mode (small sizes, as the tests run){{else}}in full mode{{end}} on kernel <code>{{.Kernel}}</code>.</p>
-<table><tr><th>notebook</th><th>status</th><th>time</th></tr>
-{{range .Notebooks}}<tr><td>{{if .HTML}}<a href="{{.Name}}.html">{{end}}{{if .Title}}{{.Title}}{{else}}{{.Name}}{{end}}{{if .HTML}}</a>{{end}}<br><small>{{.Name}}.ipynb</small></td>
-<td>{{if .OK}}<span class="ok">ok</span>{{else}}<span class="failed">failed{{if .Cell}} at cell {{.Cell}}{{end}}</span><pre>{{.Error}}</pre>{{end}}</td>
-<td>{{printf "%.0f" .Seconds}} s</td></tr>
-{{end}}</table></body></html>
-`))
-
-func writeGallery(r *Report) error {
-	var buf bytes.Buffer
-	if err := galleryTemplate.Execute(&buf, r); err != nil {
-		return err
-	}
-	return os.WriteFile(r.Index, buf.Bytes(), 0o644)
 }
 
 var (
