@@ -152,6 +152,7 @@ func (f *Figure) draw(c draw.Canvas, fixed map[string]int) {
 	}
 	leg := plot.NewLegend()
 	leg.TextStyle = f.p.Legend.TextStyle
+	leg.Padding = vg.Points(1.5) // entries apart, not touching
 	for slot, name := range f.slots {
 		text := name + notes[slot].text(f)
 		switch {

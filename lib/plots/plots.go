@@ -16,6 +16,21 @@
 // Every method checks its input (equal lengths, finite values where required)
 // and records the first problem; Display shows it in place of the figure and
 // Save and SVG return it, so a bad series never passes silently.
+//
+// The style every figure gets:
+//   - Colours from [Palette] in the order series are added, never in a map's
+//     order; a name shared by the figures of a [Row] has one colour in all of
+//     them, and [Figure.Colors] fixes colours by name across separate charts.
+//   - The legend in a corner of the data area that no series touches, or
+//     outside to the right when every corner is taken ([Figure.LegendOutside]
+//     forces it out, [Figure.LegendBottom] prefers the lower corners).
+//   - Log axes ([Figure.LogY], [Figure.LogX]) that leave out the values they
+//     cannot show, say so in the legend ("(2 values ≤ 0 left out)", "(no
+//     points)") and draw the rest.
+//   - Tick labels as plain numbers with the decimals they need ([Ticks],
+//     [LogTicks]): 1000, not 1e+03.
+//   - Heat maps with a colour bar of fixed width as tall as the cells,
+//     labelled with [HeatmapFigure.ColorLabel].
 package plots
 
 import (
