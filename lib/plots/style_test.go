@@ -173,7 +173,7 @@ func TestTickLabels(t *testing.T) {
 	if got, want := labels(LogTicks{}.Ticks(0.001, 0.1)), []string{"0.001", "0.01", "0.1"}; !slices.Equal(got, want) {
 		t.Errorf("log ticks over [0.001, 0.1]: %q, want %q", got, want)
 	}
-	if got, want := labels(LogTicks{}.Ticks(1e-6, 1e-4)), []string{"1e-6", "1e-5", "1e-4"}; !slices.Equal(got, want) {
+	if got, want := labels(LogTicks{}.Ticks(1e-6, 1e-4)), []string{"1e-6", "1e-5", "0.0001"}; !slices.Equal(got, want) {
 		t.Errorf("log ticks over [1e-6, 1e-4]: %q, want %q", got, want)
 	}
 	// Less than a decade: 2 and 5 times the powers of ten are labelled too.

@@ -98,8 +98,8 @@ func plain(v float64, d int) string {
 func exponent(n int) string { return "e" + strconv.Itoa(n) }
 
 // LogTicks is the tick marker of a logarithmic axis: a tick at every
-// m·10ⁿ (m = 1..9) in range, labels at the powers of ten (0.001, 1, 1000;
-// 1e-6 where the range reaches past 10⁻⁴ or 10⁵), also at 2 and 5 times
+// m·10ⁿ (m = 1..9) in range, labels at the powers of ten (0.0001, 1, 1000,
+// and 1e-5, 1e6 beyond 10⁻⁴ and 10⁵), also at 2 and 5 times
 // them when fewer than two powers of ten are in range, and gonum's linear
 // ticks when the range is narrower still.
 type LogTicks struct{}
@@ -143,21 +143,13 @@ func (LogTicks) Ticks(vmin, vmax float64) []plot.Tick {
 	if labelled == nil {
 		return Ticks{}.Ticks(vmin, vmax) // less than a factor 2 in range
 	}
-	sci := false
-	for _, mk := range marks {
-		if labelled(mk.m) && (mk.e < -4 || mk.e > 5) {
-			sci = true
-		}
-	}
 	ticks := make([]plot.Tick, len(marks))
 	for i, mk := range marks {
 		ticks[i].Value = mk.v
 		switch {
 		case !labelled(mk.m):
-		case !sci:
+		case mk.e >= -4 && mk.e <= 5:
 			ticks[i].Label = plain(mk.v, max(0, -mk.e))
-		case mk.m == 1:
-			ticks[i].Label = "1" + exponent(mk.e)
 		default:
 			ticks[i].Label = strconv.Itoa(mk.m) + exponent(mk.e)
 		}
