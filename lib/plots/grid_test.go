@@ -109,6 +109,9 @@ func TestHeatmapColorBar(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if n := strings.Count(s, "<image "); n == 0 || strings.Count(s, `<image preserveAspectRatio="none" `) != n {
+			t.Errorf("width %g cm: the colour bar's image keeps its aspect ratio in SVG (a hairline)", widthCm)
+		}
 		if !strings.Contains(s, "counts per cell") {
 			t.Errorf("width %g cm: the colour bar's label is missing", widthCm)
 		}

@@ -416,7 +416,17 @@ func SVG(d Drawer) (string, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	if _, grid := d.(*ImageGridFigure); grid {
+		return buf.String(), nil // pictures keep their proportions
+	}
+	return stretchImages(buf.String()), nil
+}
+
+// stretchImages makes every image of an SVG document (but an image grid's)
+// fill the box it is drawn in, as it does in PNG and PDF: SVG keeps an image's aspect ratio by
+// default, which shrinks a colour bar (a 1-pixel-wide image) to a hairline.
+func stretchImages(svg string) string {
+	return strings.ReplaceAll(svg, "<image ", `<image preserveAspectRatio="none" `)
 }
 
 // PNG renders any Drawer as a PNG image at the given dots per inch.
