@@ -39,5 +39,5 @@ func PlotConfusion(title string, cm *metrics.Confusion, classes []string) *plots
 	if len(z) <= 3 {
 		format = "%.3f"
 	}
-	return plots.Heatmap(title, "predicted class", "true class", z).Names(classes, classes).Values(format)
+	return plots.Heatmap(title, "predicted class", "true class", z).Names(classes, classes).Values(format).ColorLabel("fraction of the true class")
 }

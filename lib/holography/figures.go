@@ -2,6 +2,8 @@ package holography
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/physnb/physnb/lib/holography/blackhole"
 	"github.com/physnb/physnb/lib/num"
@@ -54,10 +56,12 @@ func classScatter(f *plots.Figure, d *Dataset) *plots.Figure {
 	return f.Scatter("negative (|F| ≥ ε)", nx, ny).Scatter("positive (|F| < ε)", px, py)
 }
 
-// LossFigure plots the mean training loss per epoch of one or more runs.
+// LossFigure plots the mean training loss per epoch of one or more runs,
+// in the order of their names (so a run has the same colour every time).
 func LossFigure(title string, runs map[string]*Result) *plots.Figure {
 	f := plots.New(title, "epoch", "mean loss (MSE of t(F) + regulariser)").LogY()
-	for name, r := range runs {
+	for _, name := range slices.Sorted(maps.Keys(runs)) {
+		r := runs[name]
 		ep := make([]float64, len(r.EpochLoss))
 		for i := range ep {
 			ep[i] = float64(i + 1)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/physnb/physnb/lib/plots"
 )
@@ -41,5 +42,30 @@ func ExampleRow() {
 	b := plots.New("b", "x", "y").Scatter("x²", x, []float64{0, 1, 4})
 	svg, err := plots.SVG(plots.Row{a, b})
 	fmt.Println(err, len(svg) > 1000)
+	// Output: <nil> true
+}
+
+// The charts of a study share their colours by name: "validation" is drawn
+// in the second palette colour in both, though the second chart adds it first.
+func ExampleFigure_Colors() {
+	epochs := []float64{1, 2, 3}
+	key := []string{"training", "validation"}
+	a := plots.New("Seed 1", "epoch", "loss").Colors(key...).
+		Line("training", epochs, []float64{1, 0.5, 0.2}).Line("validation", epochs, []float64{1.2, 0.7, 0.4}).LogY()
+	b := plots.New("Seed 2", "epoch", "loss").Colors(key...).
+		Line("validation", epochs, []float64{1.1, 0.6, 0.3}).Line("training", epochs, []float64{0.9, 0.4, 0.1}).LogY()
+	_, err := plots.SVG(plots.Row{a, b})
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+// On a log axis a series with nothing to show is listed, not fatal: no step
+// was halved in this run.
+func ExampleFigure_LogY() {
+	epochs := []float64{1, 2, 3}
+	f := plots.New("Losses", "epoch", "loss").Line("validation", epochs, []float64{1, 0.5, 0.25}).
+		Scatter("step halved", nil, nil).LogY()
+	svg, err := f.SVG()
+	fmt.Println(err, strings.Contains(svg, "step halved (no points)"))
 	// Output: <nil> true
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/janpfeifer/gonb/gonbui"
@@ -48,7 +49,9 @@ func (g grid) minMax() (lo, hi float64) {
 }
 
 // Heatmap draws z (z[row][col], rows of equal length) with a diverging colour
-// map and a colour bar. Cell (row, col) is centred at (col, row).
+// map and a colour bar beside it, as tall as the cells and [ColorBarWidth]
+// wide; name its quantity with [HeatmapFigure.ColorLabel]. Cell (row, col) is
+// centred at (col, row), and the axes are ticked at whole indices.
 func Heatmap(title, xLabel, yLabel string, z [][]float64) *HeatmapFigure {
 	hm := &HeatmapFigure{w: 14 * vg.Centimeter, h: 11 * vg.Centimeter}
 	if len(z) == 0 || len(z[0]) == 0 {
@@ -82,15 +85,49 @@ func Heatmap(title, xLabel, yLabel string, z [][]float64) *HeatmapFigure {
 	p.Title.Text = title
 	p.Title.TextStyle.Font.Size = 13
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 11, 11
+	p.X.Tick.Marker, p.Y.Tick.Marker = indexTicks{}, indexTicks{}
 	p.Add(h)
 	bar := plot.New()
 	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
 	bar.Add(cb)
 	bar.HideX()
 	bar.Y.Padding = 0
-	bar.Title.Text = " "
+	bar.Y.Tick.Marker = Ticks{}
+	bar.Y.Label.TextStyle.Font.Size = 11
 	hm.main, hm.bar, hm.z, hm.colors = p, bar, z, cm
 	return hm
+}
+
+// ColorBarWidth is the width of a heat map's colour strip (its ticks and
+// label come beside it).
+var ColorBarWidth = 0.5 * vg.Centimeter
+
+// ColorLabel names the quantity the colours stand for, written along the
+// colour bar, with units: "fraction of the class", "|H_αβ|".
+func (hm *HeatmapFigure) ColorLabel(label string) *HeatmapFigure {
+	if hm.err == nil {
+		hm.bar.Y.Label.Text = label
+	}
+	return hm
+}
+
+// indexTicks ticks an axis of matrix indices at whole numbers, every 1, 2,
+// 5, 10, ... so that at most 10 are labelled.
+type indexTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (indexTicks) Ticks(min, max float64) []plot.Tick {
+	lo, hi := math.Ceil(min), math.Floor(max)
+	step := 1.0
+	for k := 0; (hi-lo)/step+1 > 10; k++ {
+		step = []float64{2, 5, 10}[k%3] * math.Pow10(k/3)
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ts
 }
 
 // Names labels the columns (x axis) and rows (y axis) with names instead of
@@ -185,11 +222,28 @@ func (hm *HeatmapFigure) Draw(c draw.Canvas) {
 	if hm.err != nil {
 		return
 	}
-	split := c.Min.X + (c.Max.X-c.Min.X)*0.84
-	left := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: c.Min, Max: vg.Point{X: split, Y: c.Max.Y}}}
-	right := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: split, Y: c.Min.Y}, Max: c.Max}}
+	left, bar := hm.layout(c)
 	hm.main.Draw(left)
-	hm.bar.Draw(right)
+	hm.bar.Draw(bar)
+}
+
+// layout splits the canvas into the cells' plot and the colour bar's: the bar
+// is ColorBarWidth wide beside its ticks and label, and its strip spans
+// exactly the height of the cells.
+func (hm *HeatmapFigure) layout(c draw.Canvas) (left, bar draw.Canvas) {
+	trial := c
+	trial.Max.X = c.Min.X + 6*vg.Centimeter
+	axis := trial.Size().X - hm.bar.DataCanvas(trial).Size().X // the bar's ticks and label
+	gap := 0.4 * vg.Centimeter
+	left = c
+	left.Max.X -= axis + ColorBarWidth + gap
+	cells := hm.main.DataCanvas(left)
+	bar = draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+		Min: vg.Point{X: c.Max.X - axis - ColorBarWidth, Y: cells.Min.Y}, Max: vg.Point{X: c.Max.X, Y: cells.Max.Y}}}
+	strip := hm.bar.DataCanvas(bar)
+	bar.Min.Y -= strip.Min.Y - bar.Min.Y // undo the bar plot's own padding
+	bar.Max.Y += bar.Max.Y - strip.Max.Y
+	return left, bar
 }
 
 // Display shows the heat map inline in GoNB.

@@ -6,8 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Named ticks replace the indices of both axes; a name count that does not
@@ -90,5 +95,44 @@ func TestImageGridPixelated(t *testing.T) {
 	}
 	if err := ig.Save(filepath.Join(t.TempDir(), "grid.png")); err != nil {
 		t.Errorf("saving as PNG: %v", err)
+	}
+}
+
+// The colour bar: its label is drawn, its strip is ColorBarWidth wide and as
+// tall as the cells, whatever the figure's width.
+func TestHeatmapColorBar(t *testing.T) {
+	z := [][]float64{{0, 1, 2}, {3, 4, 5}}
+	for _, widthCm := range []float64{10, 14, 24} {
+		hm := Heatmap("z", "column", "row", z).ColorLabel("counts per cell")
+		hm.w = vg.Length(widthCm) * vg.Centimeter
+		s, err := SVG(hm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(s, "<image "); n == 0 || strings.Count(s, `<image preserveAspectRatio="none" `) != n {
+			t.Errorf("width %g cm: the colour bar's image keeps its aspect ratio in SVG (a hairline)", widthCm)
+		}
+		if !strings.Contains(s, "counts per cell") {
+			t.Errorf("width %g cm: the colour bar's label is missing", widthCm)
+		}
+		c := draw.New(vgsvg.New(hm.Size()))
+		left, bar := hm.layout(c)
+		strip, cells := hm.bar.DataCanvas(bar), hm.main.DataCanvas(left)
+		if w := strip.Size().X; math.Abs(float64(w-ColorBarWidth)) > 0.01 {
+			t.Errorf("width %g cm: strip %.2f pt wide, want %.2f", widthCm, w, ColorBarWidth)
+		}
+		if math.Abs(float64(strip.Min.Y-cells.Min.Y)) > 0.01 || math.Abs(float64(strip.Max.Y-cells.Max.Y)) > 0.01 {
+			t.Errorf("width %g cm: strip spans y %v-%v, cells %v-%v", widthCm, strip.Min.Y, strip.Max.Y, cells.Min.Y, cells.Max.Y)
+		}
+		if bar.Min.X < left.Max.X {
+			t.Errorf("width %g cm: the bar overlaps the cells' plot", widthCm)
+		}
+	}
+	// Whole-index ticks, not -0.5, 0.5, ...
+	if got := labels(indexTicks{}.Ticks(-0.5, 2.5)); !slices.Equal(got, []string{"0", "1", "2"}) {
+		t.Errorf("index ticks over [-0.5, 2.5]: %q", got)
+	}
+	if got := labels(indexTicks{}.Ticks(-0.5, 39.5)); !slices.Equal(got, []string{"0", "5", "10", "15", "20", "25", "30", "35"}) {
+		t.Errorf("index ticks over [-0.5, 39.5]: %q", got)
 	}
 }

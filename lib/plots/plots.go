@@ -16,6 +16,21 @@
 // Every method checks its input (equal lengths, finite values where required)
 // and records the first problem; Display shows it in place of the figure and
 // Save and SVG return it, so a bad series never passes silently.
+//
+// The style every figure gets:
+//   - Colours from [Palette] in the order series are added, never in a map's
+//     order; a name shared by the figures of a [Row] has one colour in all of
+//     them, and [Figure.Colors] fixes colours by name across separate charts.
+//   - The legend in a corner of the data area that no series touches, or
+//     outside to the right when every corner is taken ([Figure.LegendOutside]
+//     forces it out, [Figure.LegendBottom] prefers the lower corners).
+//   - Log axes ([Figure.LogY], [Figure.LogX]) that leave out the values they
+//     cannot show, say so in the legend ("(2 values ≤ 0 left out)", "(no
+//     points)") and draw the rest.
+//   - Tick labels as plain numbers with the decimals they need ([Ticks],
+//     [LogTicks]): 1000, not 1e+03.
+//   - Heat maps with a colour bar of fixed width as tall as the cells,
+//     labelled with [HeatmapFigure.ColorLabel].
 package plots
 
 import (
@@ -69,13 +84,59 @@ type Drawer interface {
 }
 
 // Figure is a 2D plot with a title, labelled axes and a legend.
+//
+// Series are kept as data and drawn when the figure is rendered, so the
+// options may come in any order: LogY after the lines works, and on a log
+// axis the values it cannot show (zero, negative) are left out with a note in
+// the legend instead of failing the figure. Colours come from [Palette] in
+// the order the series were added, or by name with [Figure.Colors]; the
+// figures of a [Row] share one colour per series name.
 type Figure struct {
-	p      *plot.Plot
-	w, h   vg.Length
-	next   int
-	err    error
-	legend bool
+	p       *plot.Plot
+	w, h    vg.Length
+	series  []series
+	slots   []string // the colour slots in order of addition: one per call, named by its series
+	key     []string // names with a fixed colour (Colors), or nil
+	err     error
+	legend  legendMode
+	bottom  bool // prefer the bottom corners for an inside legend
+	logX    bool
+	logY    bool
+	xr, yr  *[2]float64 // fixed ranges
+	escaped bool        // Plot() was called: content the legend placement cannot see
 }
+
+type seriesKind int
+
+const (
+	lineSeries seriesKind = iota
+	scatterSeries
+	histSeries
+	bandSeries
+	hlineSeries
+)
+
+// series is one drawn element. Its colour is that of slot.
+type series struct {
+	kind    seriesKind
+	name    string // in error messages and notes
+	legend  string // legend entry; "" for none
+	slot    int
+	xs, ys  []float64 // line, scatter; band: xs, lower ys
+	hi      []float64 // band: upper values
+	y       float64   // hline
+	width   vg.Length
+	dashes  []vg.Length
+	bins    int
+	density bool
+}
+
+type legendMode int
+
+const (
+	legendAuto legendMode = iota
+	legendOutside
+)
 
 // New starts a figure. Give units in the axis labels, e.g. "distance r (Å)".
 func New(title, xLabel, yLabel string) *Figure {
@@ -86,7 +147,8 @@ func New(title, xLabel, yLabel string) *Figure {
 	p.Y.Label.Text = yLabel
 	p.X.Label.TextStyle.Font.Size = 11
 	p.Y.Label.TextStyle.Font.Size = 11
-	p.Legend.Top = true
+	p.X.Tick.Marker = Ticks{}
+	p.Y.Tick.Marker = Ticks{}
 	p.Legend.TextStyle.Font.Size = 10
 	grid := plotter.NewGrid()
 	p.Add(grid)
@@ -95,8 +157,14 @@ func New(title, xLabel, yLabel string) *Figure {
 	return &Figure{p: p, w: DefaultWidth, h: DefaultHeight}
 }
 
-// Plot gives access to the underlying gonum plot, for what this package does not cover.
-func (f *Figure) Plot() *plot.Plot { return f.p }
+// Plot gives access to the underlying gonum plot, for what this package does
+// not cover (a contour, an extra plotter). What is added there is drawn under
+// the figure's own series; the legend of such a figure goes outside the data,
+// since its placement cannot see that content.
+func (f *Figure) Plot() *plot.Plot {
+	f.escaped = true
+	return f.p
+}
 
 // Err returns the first problem met while adding series, or nil.
 func (f *Figure) Err() error { return f.err }
@@ -117,38 +185,84 @@ func (f *Figure) fail(format string, args ...any) *Figure {
 	return f
 }
 
-func (f *Figure) color() color.Color {
-	c := Palette[f.next%len(Palette)]
-	f.next++
-	return c
+// slot opens a colour slot for the series named name and returns its index.
+func (f *Figure) slot(name string) int {
+	f.slots = append(f.slots, name)
+	return len(f.slots) - 1
 }
 
-// xy checks a series and returns it as plotter.XYs. Non-finite points are an
-// error: a NaN in a loss curve must be seen, not drawn as a gap.
-func (f *Figure) xy(name string, xs, ys []float64) (plotter.XYs, bool) {
+// Colors fixes the colour of series by name: the i-th name gets Palette[i]
+// (cycling after the last), whatever order the series are added in, and the
+// series not named take the remaining colours in their order of addition.
+// Give the same names to every chart of a family (the runs of a study) and
+// a series keeps its colour from chart to chart.
+func (f *Figure) Colors(names ...string) *Figure {
+	f.key = append([]string(nil), names...)
+	return f
+}
+
+// colors resolves the palette index of every slot: fixed[name] where the
+// slot's name is there, otherwise the indices no fixed name holds, in the
+// order of the slots.
+func colors(slots []string, fixed map[string]int) []int {
+	taken := map[int]bool{}
+	for _, i := range fixed {
+		taken[i%len(Palette)] = true
+	}
+	var free []int
+	for i := range Palette {
+		if !taken[i] {
+			free = append(free, i)
+		}
+	}
+	if len(free) == 0 {
+		for i := range Palette {
+			free = append(free, i)
+		}
+	}
+	out := make([]int, len(slots))
+	next := 0
+	for s, n := range slots {
+		if i, ok := fixed[n]; ok {
+			out[s] = i % len(Palette)
+			continue
+		}
+		out[s] = free[next%len(free)]
+		next++
+	}
+	return out
+}
+
+// keyMap is the palette index of each name of a Colors key.
+func keyMap(key []string) map[string]int {
+	m := map[string]int{}
+	for i, n := range key {
+		if _, dup := m[n]; !dup {
+			m[n] = i
+		}
+	}
+	return m
+}
+
+// check checks a series: equal lengths, finite values. A NaN in a loss curve
+// must be seen, not drawn as a gap.
+func (f *Figure) check(name string, xs, ys []float64) bool {
 	if len(xs) != len(ys) {
 		f.fail("series %q has %d x values and %d y values", name, len(xs), len(ys))
-		return nil, false
+		return false
 	}
-	pts := make(plotter.XYs, len(xs))
 	for i := range xs {
 		if !finite(xs[i]) || !finite(ys[i]) {
 			f.fail("series %q has a non-finite point (%v, %v) at index %d", name, xs[i], ys[i], i)
-			return nil, false
+			return false
 		}
-		pts[i].X, pts[i].Y = xs[i], ys[i]
 	}
-	return pts, true
+	return true
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-func (f *Figure) addLegend(name string, thumbs ...plot.Thumbnailer) {
-	if name != "" {
-		f.p.Legend.Add(name, thumbs...)
-		f.legend = true
-	}
-}
+func clone(v []float64) []float64 { return append([]float64(nil), v...) }
 
 // Line adds a solid line.
 func (f *Figure) Line(name string, xs, ys []float64) *Figure {
@@ -159,15 +273,19 @@ func (f *Figure) Line(name string, xs, ys []float64) *Figure {
 // different seeds, in one colour with one legend entry: ten near-identical
 // curves read better as one family than as ten legend lines.
 func (f *Figure) Lines(name string, xs []float64, yss [][]float64) *Figure {
-	c := f.color()
+	for _, ys := range yss {
+		if !f.check(name, xs, ys) {
+			return f
+		}
+	}
+	slot := f.slot(name)
 	for i, ys := range yss {
 		legend := ""
 		if i == 0 {
 			legend = name
 		}
-		if !f.addLine(name, legend, xs, ys, c, vg.Points(1.4), nil) {
-			break
-		}
+		f.series = append(f.series, series{kind: lineSeries, name: name, legend: legend, slot: slot,
+			xs: clone(xs), ys: clone(ys), width: vg.Points(1.4)})
 	}
 	return f
 }
@@ -178,43 +296,19 @@ func (f *Figure) Dashed(name string, xs, ys []float64) *Figure {
 }
 
 func (f *Figure) line(name string, xs, ys []float64, dashes []vg.Length) *Figure {
-	f.addLine(name, name, xs, ys, f.color(), vg.Points(1.8), dashes)
+	if f.check(name, xs, ys) {
+		f.series = append(f.series, series{kind: lineSeries, name: name, legend: name, slot: f.slot(name),
+			xs: clone(xs), ys: clone(ys), width: vg.Points(1.8), dashes: dashes})
+	}
 	return f
-}
-
-// addLine draws one series (named name in error messages) with the legend
-// entry legend ("" for none); it reports false after recording an error.
-func (f *Figure) addLine(name, legend string, xs, ys []float64, c color.Color, width vg.Length, dashes []vg.Length) bool {
-	pts, ok := f.xy(name, xs, ys)
-	if !ok {
-		return false
-	}
-	l, err := plotter.NewLine(pts)
-	if err != nil {
-		f.fail("series %q: %v", name, err)
-		return false
-	}
-	l.Color, l.Width, l.Dashes = c, width, dashes
-	f.p.Add(l)
-	f.addLegend(legend, l)
-	return true
 }
 
 // Scatter adds points.
 func (f *Figure) Scatter(name string, xs, ys []float64) *Figure {
-	pts, ok := f.xy(name, xs, ys)
-	if !ok {
-		return f
+	if f.check(name, xs, ys) {
+		f.series = append(f.series, series{kind: scatterSeries, name: name, legend: name, slot: f.slot(name),
+			xs: clone(xs), ys: clone(ys)})
 	}
-	s, err := plotter.NewScatter(pts)
-	if err != nil {
-		return f.fail("series %q: %v", name, err)
-	}
-	s.Color = f.color()
-	s.Radius = vg.Points(2.2)
-	s.Shape = draw.CircleGlyph{}
-	f.p.Add(s)
-	f.addLegend(name, s)
 	return f
 }
 
@@ -227,26 +321,13 @@ func (f *Figure) Histogram(name string, values []float64, bins int, density bool
 	if len(values) == 0 {
 		return f.fail("histogram %q: no values", name)
 	}
-	vs := make(plotter.Values, len(values))
 	for i, v := range values {
 		if !finite(v) {
 			return f.fail("histogram %q: non-finite value %v at index %d", name, v, i)
 		}
-		vs[i] = v
 	}
-	h, err := plotter.NewHist(vs, bins)
-	if err != nil {
-		return f.fail("histogram %q: %v", name, err)
-	}
-	if density {
-		h.Normalize(1)
-	}
-	c := f.color()
-	h.LineStyle.Color = c
-	r, g, b, _ := c.RGBA()
-	h.FillColor = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 110}
-	f.p.Add(h)
-	f.addLegend(name, h)
+	f.series = append(f.series, series{kind: histSeries, name: name, legend: name, slot: f.slot(name),
+		ys: clone(values), bins: bins, density: density})
 	return f
 }
 
@@ -255,25 +336,10 @@ func (f *Figure) Band(name string, xs, lo, hi []float64) *Figure {
 	if len(lo) != len(hi) {
 		return f.fail("band %q: %d lower and %d upper values", name, len(lo), len(hi))
 	}
-	ptsLo, ok1 := f.xy(name, xs, lo)
-	ptsHi, ok2 := f.xy(name, xs, hi)
-	if !ok1 || !ok2 {
-		return f
+	if f.check(name, xs, lo) && f.check(name, xs, hi) {
+		f.series = append(f.series, series{kind: bandSeries, name: name, legend: name, slot: f.slot(name),
+			xs: clone(xs), ys: clone(lo), hi: clone(hi)})
 	}
-	poly := make(plotter.XYs, 0, 2*len(xs))
-	poly = append(poly, ptsLo...)
-	for i := len(ptsHi) - 1; i >= 0; i-- {
-		poly = append(poly, ptsHi[i])
-	}
-	pg, err := plotter.NewPolygon(poly)
-	if err != nil {
-		return f.fail("band %q: %v", name, err)
-	}
-	r, g, b, _ := f.color().RGBA()
-	pg.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 70}
-	pg.LineStyle.Width = 0
-	f.p.Add(pg)
-	f.addLegend(name, pg)
 	return f
 }
 
@@ -282,58 +348,59 @@ func (f *Figure) HLine(name string, y float64) *Figure {
 	if !finite(y) {
 		return f.fail("reference %q: non-finite value %v", name, y)
 	}
-	l := plotter.NewFunction(func(float64) float64 { return y })
-	l.Color = f.color()
-	l.Width = vg.Points(1.5)
-	l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	f.p.Add(l)
-	f.addLegend(name, l)
+	f.series = append(f.series, series{kind: hlineSeries, name: name, legend: name, slot: f.slot(name),
+		y: y, width: vg.Points(1.5), dashes: []vg.Length{vg.Points(5), vg.Points(3)}})
 	return f
 }
 
-// LogY makes the y axis logarithmic (all y values must be positive).
+// LogY makes the y axis logarithmic. Values it cannot show (zero or
+// negative) are left out and the legend says how many; a series left with no
+// points is listed as such, and the other series are drawn.
 func (f *Figure) LogY() *Figure {
+	f.logY = true
 	f.p.Y.Scale = plot.LogScale{}
-	f.p.Y.Tick.Marker = plot.LogTicks{Prec: 3}
+	f.p.Y.Tick.Marker = LogTicks{}
 	return f
 }
 
-// LogX makes the x axis logarithmic.
+// LogX makes the x axis logarithmic, with the same care as [Figure.LogY].
 func (f *Figure) LogX() *Figure {
+	f.logX = true
 	f.p.X.Scale = plot.LogScale{}
-	f.p.X.Tick.Marker = plot.LogTicks{Prec: 3}
+	f.p.X.Tick.Marker = LogTicks{}
 	return f
 }
 
 // XRange fixes the x axis range.
 func (f *Figure) XRange(min, max float64) *Figure {
-	f.p.X.Min, f.p.X.Max = min, max
+	f.xr = &[2]float64{min, max}
 	return f
 }
 
 // YRange fixes the y axis range.
 func (f *Figure) YRange(min, max float64) *Figure {
-	f.p.Y.Min, f.p.Y.Max = min, max
+	f.yr = &[2]float64{min, max}
 	return f
 }
 
-// LegendBottom moves the legend to the bottom right, off the data.
+// LegendBottom makes the legend prefer the bottom corners of the data area
+// (for curves that rise to the top); like the default placement it moves
+// outside the data when it would cover any of them.
 func (f *Figure) LegendBottom() *Figure {
-	f.p.Legend.Top = false
+	f.bottom = true
+	return f
+}
+
+// LegendOutside puts the legend to the right of the data area whatever the
+// data. By default it goes in a corner of the data area that no series
+// touches, and outside when there is none.
+func (f *Figure) LegendOutside() *Figure {
+	f.legend = legendOutside
 	return f
 }
 
 // Draw implements [Drawer].
-func (f *Figure) Draw(c draw.Canvas) {
-	if f.p.Y.Scale != nil {
-		if _, isLog := f.p.Y.Scale.(plot.LogScale); isLog && f.p.Y.Min <= 0 {
-			// gonum panics on non-positive log ranges; say why instead.
-			f.fail("log y axis needs positive values (minimum is %v)", f.p.Y.Min)
-			return
-		}
-	}
-	f.p.Draw(c)
-}
+func (f *Figure) Draw(c draw.Canvas) { f.draw(c, keyMap(f.key)) }
 
 // SVG renders any Drawer as an SVG document.
 func SVG(d Drawer) (string, error) {
@@ -349,7 +416,17 @@ func SVG(d Drawer) (string, error) {
 	if _, err := c.WriteTo(&buf); err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	if _, grid := d.(*ImageGridFigure); grid {
+		return buf.String(), nil // pictures keep their proportions
+	}
+	return stretchImages(buf.String()), nil
+}
+
+// stretchImages makes every image of an SVG document (but an image grid's)
+// fill the box it is drawn in, as it does in PNG and PDF: SVG keeps an image's aspect ratio by
+// default, which shrinks a colour bar (a 1-pixel-wide image) to a hairline.
+func stretchImages(svg string) string {
+	return strings.ReplaceAll(svg, "<image ", `<image preserveAspectRatio="none" `)
 }
 
 // PNG renders any Drawer as a PNG image at the given dots per inch.
@@ -494,14 +571,46 @@ func (r Row) Err() error {
 	return errors.Join(errs...)
 }
 
-// Draw implements [Drawer].
+// Draw implements [Drawer]. A series name that appears in several figures
+// of the row has one colour in all of them, the one it takes in the first
+// (so "validation" looks the same in the loss and the accuracy chart, and
+// the others keep the colours they would have alone); a figure with its own
+// [Figure.Colors] keeps them.
 func (r Row) Draw(c draw.Canvas) {
+	count := map[string]int{}
+	for _, d := range r {
+		if f, ok := d.(*Figure); ok && f.key == nil {
+			seen := map[string]bool{}
+			for _, n := range f.slots {
+				if !seen[n] {
+					seen[n] = true
+					count[n]++
+				}
+			}
+		}
+	}
+	shared := map[string]int{} // palette index of each shared name, once a figure fixed it
 	x := c.Min.X
 	for _, d := range r {
 		w, h := d.Size()
 		sub := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: x, Y: c.Max.Y - h}, Max: vg.Point{X: x + w, Y: c.Max.Y}}}
-		d.Draw(sub)
+		if f, ok := d.(*Figure); ok && f.key == nil {
+			fixed := map[string]int{}
+			for n, i := range shared {
+				fixed[n] = i
+			}
+			for s, i := range colors(f.slots, fixed) {
+				if n := f.slots[s]; count[n] > 1 {
+					if _, done := shared[n]; !done {
+						shared[n] = i
+					}
+				}
+			}
+			f.draw(sub, shared)
+		} else {
+			d.Draw(sub)
+		}
 		x += w
 	}
 }

@@ -47,7 +47,7 @@ func TestBadSeriesAreErrors(t *testing.T) {
 		"nan":       New("t", "x", "y").Scatter("a", []float64{1, 2}, []float64{1, math.NaN()}),
 		"bins":      New("t", "x", "y").Histogram("h", []float64{1}, 0, false),
 		"emptyhist": New("t", "x", "y").Histogram("h", nil, 3, false),
-		"logy":      New("t", "x", "y").Line("a", []float64{1, 2}, []float64{-1, 1}).LogY(),
+		"logy":      New("t", "x", "y").Line("a", []float64{1, 2}, []float64{1, 2}).YRange(0, 1).LogY(),
 	}
 	for name, f := range cases {
 		if _, err := f.SVG(); err == nil {
@@ -96,8 +96,8 @@ func TestLinesFamilyHasOneLegendEntry(t *testing.T) {
 	xs := []float64{0, 1, 2}
 	f := New("runs", "x", "y").Lines("repeats", xs, [][]float64{{0, 1, 2}, {0, 1.1, 2.1}, {0, 0.9, 1.9}}).
 		Line("other", xs, []float64{2, 1, 0})
-	if f.next != 2 {
-		t.Errorf("%d colours used, want 2", f.next)
+	if len(f.slots) != 2 {
+		t.Errorf("%d colours used, want 2", len(f.slots))
 	}
 	svg, err := f.SVG()
 	if err != nil || strings.Count(svg, "repeats") != 1 {

@@ -30,8 +30,10 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -119,7 +121,7 @@ func (b *Bar) Step(loss float64) error {
 }
 
 // Observe records metrics at a given step (1-based). Metric names keep the
-// order of their first appearance; "loss" is checked for NaN and Inf, as are all others.
+// order of their first appearance (sorted among those that appear at the same step); "loss" is checked for NaN and Inf, as are all others.
 func (b *Bar) Observe(step int, metrics map[string]float64) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -128,7 +130,10 @@ func (b *Bar) Observe(step int, metrics map[string]float64) error {
 	}
 	b.step = step
 	b.steps = append(b.steps, float64(step))
-	for name, v := range metrics {
+	// New names in sorted order, not the map's: the live plot's colours
+	// follow this order and must not change from one chart to the next.
+	for _, name := range slices.Sorted(maps.Keys(metrics)) {
+		v := metrics[name]
 		if _, seen := b.values[name]; !seen {
 			b.order = append(b.order, name)
 			// Pad a metric that starts late, so series stay aligned with steps.

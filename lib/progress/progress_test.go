@@ -2,7 +2,9 @@ package progress
 
 import (
 	"bytes"
+	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,5 +166,24 @@ func TestNotebookBarKeepsThePlot(t *testing.T) {
 	}
 	if updates["bar"] < 40 || updates["bar-plot"] != 2 {
 		t.Fatalf("bar drawn %d times (want ≥ 40), plot %d times (want 2: first time and at the end)", updates["bar"], updates["bar-plot"])
+	}
+}
+
+// Metrics that first appear at the same step are ordered by name, not by the
+// map's iteration, so that the live plots of two runs give each curve the
+// same colour (the order of the series sets the colours).
+func TestObserveOrdersNewMetricsByName(t *testing.T) {
+	for range 20 {
+		b := New("run", 10).WithWriter(io.Discard, false)
+		if err := b.Observe(1, map[string]float64{"valid_loss": 1, "loss": 2, "seed 2 loss": 3, "accuracy": 0.5}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Observe(2, map[string]float64{"loss": 1, "late": 4, "b_late": 5}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"accuracy", "loss", "seed 2 loss", "valid_loss", "b_late", "late"}
+		if !slices.Equal(b.order, want) {
+			t.Fatalf("order %q, want %q", b.order, want)
+		}
 	}
 }
