@@ -193,6 +193,12 @@ func DecodeTensor(b []byte) (*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
+	if raw != nil && (t.Float != nil || t.Int64 != nil) {
+		return nil, fmt.Errorf("tensor %q: values both in raw_data and in float_data or int64_data", t.Name)
+	}
+	if (t.DataType == TypeFloat && t.Int64 != nil) || (t.DataType == TypeInt64 && t.Float != nil) {
+		return nil, fmt.Errorf("tensor %q of data type %d holds values of the other type (float32 = 1, int64 = 7)", t.Name, t.DataType)
+	}
 	if raw != nil {
 		switch t.DataType {
 		case TypeFloat:
