@@ -330,7 +330,8 @@ func decodeValueInfo(b []byte) (ValueInfo, error) {
 						d := int64(-1)
 						err := fields(bs, func(num protowire.Number, _ protowire.Type, v uint64, _ []byte) error {
 							if num == 1 {
-								if d = int64(v); d < 0 {
+								// Model.Encode writes a symbolic dimension as -1.
+								if d = int64(v); d < -1 {
 									return fmt.Errorf("%q: dimension %d of the shape is %d", vi.Name, len(vi.Dims), d)
 								}
 							}
