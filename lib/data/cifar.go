@@ -172,7 +172,13 @@ func ReadCIFAR10Archive(archive string, members ...string) (*Images, error) {
 		return nil, fmt.Errorf("reading CIFAR-10 archive: %w", err)
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	return readCIFARArchive(f, archive, members)
+}
+
+// readCIFARArchive reads the named batches from the .tar.gz stream r;
+// archive only names it in messages.
+func readCIFARArchive(r io.Reader, archive string, members []string) (*Images, error) {
+	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("reading CIFAR-10 archive %s: %w", archive, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -41,8 +42,9 @@ func NoHeader() CSVOption { return func(c *csvConfig) { c.header = false } }
 func Separator(r rune) CSVOption { return func(c *csvConfig) { c.comma = r } }
 
 // ReadCSV reads a .csv or gzip-compressed .csv.gz file (recognised by its
-// content, not its name). Every row must have as many fields as the first;
-// errors name the file and line.
+// content, not its name). Every row must have as many fields as the first,
+// and the header's column names must be distinct; errors name the file and
+// line.
 func ReadCSV(path string, opts ...CSVOption) (*CSV, error) {
 	cfg := csvConfig{header: true, comma: ','}
 	for _, o := range opts {
@@ -53,6 +55,24 @@ func ReadCSV(path string, opts ...CSVOption) (*CSV, error) {
 		return nil, fmt.Errorf("reading CSV: %w", err)
 	}
 	defer f.Close()
+	return readCSV(f, path, cfg)
+}
+
+// ParseCSV reads a table from r as ReadCSV reads it from a file (plain or
+// gzip-compressed); name only labels the table in messages and in CSV.Path.
+func ParseCSV(r io.Reader, name string, opts ...CSVOption) (*CSV, error) {
+	cfg := csvConfig{header: true, comma: ','}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return readCSV(r, name, cfg)
+}
+
+// readCSV parses the table in r; path only names it in messages.
+func readCSV(f io.Reader, path string, cfg csvConfig) (*CSV, error) {
+	if cfg.comma == 0 || cfg.comma == '"' || cfg.comma == '\r' || cfg.comma == '\n' || cfg.comma == utf8.RuneError || !utf8.ValidRune(cfg.comma) {
+		return nil, fmt.Errorf("reading CSV %s: separator %q cannot separate fields (use ',', ';', a tab, ...)", path, cfg.comma)
+	}
 	r, err := maybeGunzip(f)
 	if err != nil {
 		return nil, fmt.Errorf("reading CSV %s: %w", path, err)
@@ -78,6 +98,9 @@ func ReadCSV(path string, opts ...CSVOption) (*CSV, error) {
 		if t.Header == nil {
 			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a UTF-8 byte-order mark from spreadsheet exports
 			if cfg.header {
+				if err := uniqueNames(rec); err != nil {
+					return nil, fmt.Errorf("reading CSV %s: header (line %d): %w", path, line, err)
+				}
 				t.Header = rec
 				continue
 			}
@@ -93,6 +116,19 @@ func ReadCSV(path string, opts ...CSVOption) (*CSV, error) {
 		return nil, fmt.Errorf("reading CSV %s: the file is empty", path)
 	}
 	return t, nil
+}
+
+// uniqueNames refuses a header that names a column twice: a lookup by name
+// would silently pick one of the two.
+func uniqueNames(header []string) error {
+	first := make(map[string]int, len(header))
+	for i, h := range header {
+		if j, dup := first[h]; dup {
+			return fmt.Errorf("columns %d and %d are both named %q; column names must be distinct", j+1, i+1, h)
+		}
+		first[h] = i
+	}
+	return nil
 }
 
 // MustReadCSV is ReadCSV for notebook cells: it panics on error.
@@ -184,7 +220,8 @@ func (t *CSV) Floats(cols ...string) ([][]float64, error) {
 }
 
 // Float32s is Floats flattened row-major into float32, the layout of a
-// [rows, len(cols)] tensor.
+// [rows, len(cols)] tensor. A value beyond float32's range is an error, not
+// an infinity.
 func (t *CSV) Float32s(cols ...string) ([]float32, error) {
 	idx, err := t.indices(cols)
 	if err != nil {
@@ -196,6 +233,9 @@ func (t *CSV) Float32s(cols ...string) ([]float32, error) {
 			v, err := t.float(i, j)
 			if err != nil {
 				return nil, err
+			}
+			if math.Abs(v) > math.MaxFloat32 {
+				return nil, fmt.Errorf("%s: line %d, column %q: %s is beyond float32's range (±%.4g)", t.Path, t.line(i), t.Header[j], t.Rows[i][j], math.MaxFloat32)
 			}
 			out = append(out, float32(v))
 		}

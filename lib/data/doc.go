@@ -14,7 +14,12 @@
 //
 // The loaders read the formats as published and never panic on bad input:
 // a truncated, corrupted or misdescribed file gives an error that names
-// the file and the line or record.
+// the file and the line or record. Each reader has a fuzz target
+// (fuzz_test.go: FuzzReadCSV, FuzzReadIDX, FuzzReadIDXImages,
+// FuzzReadCIFAR10, FuzzReadCIFAR10Archive, FuzzReadClassNames) whose seeds
+// run in every `go test`; to fuzz one longer, one at a time:
+//
+//	GOEXPERIMENT=simd go test -run='^$' -fuzz='^FuzzReadCSV$' -fuzztime=5m -parallel=1 ./lib/data/
 //
 //	wine, err := data.ReadCSV(data.MustPath(data.WineQuality))
 //	x, err := wine.Floats(wine.Without("type", "quality")...) // 6497 x 11

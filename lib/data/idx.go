@@ -113,6 +113,11 @@ func ReadIDXImages(imagesPath, labelsPath string, classes []string) (*Images, er
 	if err != nil {
 		return nil, err
 	}
+	return pairIDX(x, y, imagesPath, labelsPath, classes)
+}
+
+// pairIDX checks that x holds images [N, H, W] and y their N labels.
+func pairIDX(x, y *IDX, imagesPath, labelsPath string, classes []string) (*Images, error) {
 	if len(x.Dims) != 3 {
 		return nil, fmt.Errorf("%s: dimensions %s, want 3 (images x height x width)", imagesPath, dimString(x.Dims))
 	}

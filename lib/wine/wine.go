@@ -24,6 +24,7 @@ package wine
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
@@ -39,23 +40,49 @@ import (
 const File = data.WineQuality
 
 // Load reads the wine table through the data layer: a header, then one
-// row per wine with the categorical column "type" (red/white) and 12 numeric
-// columns (the 11 physico-chemical measurements and the sensory quality
-// score). The label is the type, encoded like scikit-learn's LabelEncoder
-// (classes sorted: red = 0, white = 1); the 12 numeric columns are the
-// features. Errors name the file, line and column.
+// row per wine with the categorical column "type" (red/white) and the 12
+// numeric columns of [FeatureColumns] (the 11 physico-chemical measurements
+// and the sensory quality score), in any order. The label is the type,
+// encoded like scikit-learn's LabelEncoder (classes sorted: red = 0,
+// white = 1); the 12 numeric columns are the features, in the order of
+// FeatureColumns. A missing, repeated or unknown column is an error; so is
+// any field that is not a finite number. Errors name the file, line and
+// column.
 func Load(path string) (*classify.Data, error) {
 	t, err := data.ReadCSV(path)
 	if err != nil {
 		return nil, fmt.Errorf("wine: %w", err)
 	}
+	return fromTable(t)
+}
+
+// FeatureColumns are the wine table's numeric columns, the network's inputs
+// in this order (the header of UCI's winequality-*.csv).
+var FeatureColumns = []string{"fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
+	"free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol", "quality"}
+
+// fromTable checks the columns of a table read by the data layer and turns
+// it into labelled data.
+func fromTable(t *data.CSV) (*classify.Data, error) {
+	path := t.Path
 	if _, err := t.Index(typeColumn); err != nil {
-		return nil, fmt.Errorf("wine: %s: %w", path, err)
+		return nil, fmt.Errorf("wine: %w", err)
 	}
-	features := t.Without(typeColumn)
-	if len(features) == 0 {
-		return nil, fmt.Errorf("wine: %s has no feature columns", path)
+	var missing []string
+	for _, c := range FeatureColumns {
+		if !slices.Contains(t.Header, c) {
+			missing = append(missing, fmt.Sprintf("%q", c))
+		}
 	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("wine: %s lacks the feature column(s) %s; want %q and the %d features %q",
+			path, strings.Join(missing, ", "), typeColumn, len(FeatureColumns), FeatureColumns)
+	}
+	if extra := t.Without(append([]string{typeColumn}, FeatureColumns...)...); len(extra) > 0 {
+		return nil, fmt.Errorf("wine: %s has column(s) %q besides %q and the %d features %q",
+			path, extra, typeColumn, len(FeatureColumns), FeatureColumns)
+	}
+	features := slices.Clone(FeatureColumns)
 	x, err := t.Float32s(features...)
 	if err != nil {
 		return nil, fmt.Errorf("wine: %w", err)
@@ -70,8 +97,10 @@ func Load(path string) (*classify.Data, error) {
 	classes := slices.Clone(types)
 	slices.Sort(classes)
 	classes = slices.Compact(classes)
-	if len(classes) != 2 {
-		return nil, fmt.Errorf("wine: %s: column %q has %d distinct values %v, want 2 (red, white)", path, typeColumn, len(classes), classes)
+	if !slices.Equal(classes, []string{"red", "white"}) {
+		shown := classes[:min(len(classes), 5)]
+		return nil, fmt.Errorf("wine: %s: column %q has %d distinct values %q, want the 2 values \"red\" and \"white\"",
+			path, typeColumn, len(classes), shown)
 	}
 	y := make([]int, len(types))
 	for i, v := range types {

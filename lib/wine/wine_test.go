@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,12 +28,53 @@ func winePath(t *testing.T) string {
 	return p
 }
 
+// wineCSV writes a wine table with the given header and rows: each row is
+// the type followed by values for the other header columns.
+func wineCSV(header []string, rows ...[]string) string {
+	var b strings.Builder
+	b.WriteString(strings.Join(header, ",") + "\n")
+	for _, r := range rows {
+		b.WriteString(strings.Join(r, ",") + "\n")
+	}
+	return b.String()
+}
+
+// row returns a type and one value per feature, v, v+1, ..., so that each
+// column can be recognised after loading.
+func row(kind string, v, n int) []string {
+	r := []string{kind}
+	for k := range n {
+		r = append(r, fmt.Sprint(v+k))
+	}
+	return r
+}
+
 func TestLoadWineErrors(t *testing.T) {
-	cases := []struct{ csv, want string }{
-		{"fixed acidity,alcohol\n1,2\n", `type`},
-		{"type,a,b\nred,1,2\nwhite,1,x\n", `line 3`},
-		{"type,a,b\nred,1,2\nwhite,1\n", "line 3"},
-		{"type,a\nred,1\n", "want 2"},
+	full := append([]string{"type"}, FeatureColumns...)
+	nf := len(FeatureColumns)
+	without := func(name string) []string {
+		var h []string
+		for _, c := range full {
+			if c != name {
+				h = append(h, c)
+			}
+		}
+		return h
+	}
+	dupHeader := append(slices.Clone(full[:nf]), "pH") // "quality" replaced by a second "pH"
+	badValue := row("white", 1, nf)
+	badValue[3] = "x"
+	cases := []struct{ name, csv, want string }{
+		{"no type column", wineCSV(FeatureColumns, row("1", 1, nf-1)), `no column "type"`},
+		{"a feature column missing", wineCSV(without("pH"), row("red", 1, nf-1), row("white", 2, nf-1)), `lacks the feature column(s) "pH"`},
+		{"two missing", wineCSV(without("pH")[:nf-1], row("red", 1, nf-2), row("white", 2, nf-2)), `"pH", "quality"`},
+		{"a duplicated header", wineCSV(dupHeader, row("red", 1, nf), row("white", 2, nf)), `columns 10 and 13 are both named "pH"`},
+		{"an unknown column", wineCSV(append(slices.Clone(full), "colour"), row("red", 1, nf+1), row("white", 2, nf+1)), `column(s) ["colour"] besides`},
+		{"a field that is not a number", wineCSV(full, row("red", 1, nf), badValue), `line 3, column "citric acid"`},
+		{"a short row", wineCSV(full, row("red", 1, nf), row("white", 1, nf-1)), "line 3"},
+		{"one type only", wineCSV(full, row("red", 1, nf), row("red", 2, nf)), `want the 2 values "red" and "white"`},
+		{"a misspelt type", wineCSV(full, row("Red", 1, nf), row("white", 2, nf)), `want the 2 values "red" and "white"`},
+		{"no rows", wineCSV(full), "no data rows"},
 	}
 	dir := t.TempDir()
 	for i, c := range cases {
@@ -42,8 +84,43 @@ func TestLoadWineErrors(t *testing.T) {
 		}
 		_, err := Load(p)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
-			t.Errorf("%q: error %v, want it to name the file and mention %s", c.csv, err, c.want)
+			t.Errorf("%s: error %v, want it to name the file and say %s", c.name, err, c.want)
 		}
+	}
+}
+
+// The features come in the order of FeatureColumns whatever the file's
+// column order, so that a model trained on one file reads another.
+func TestLoadWineColumnOrder(t *testing.T) {
+	nf := len(FeatureColumns)
+	rev := slices.Clone(FeatureColumns)
+	slices.Reverse(rev)
+	header := append(rev, "type") // type last, features reversed
+	rows := [][]string{row("", 10, nf), row("", 40, nf)}
+	for i, kind := range []string{"white", "red"} {
+		rows[i] = append(rows[i][1:], kind)
+	}
+	p := filepath.Join(t.TempDir(), "perm.csv")
+	if err := os.WriteFile(p, []byte(wineCSV(header, rows...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Features, FeatureColumns) {
+		t.Errorf("features %q, want %q", d.Features, FeatureColumns)
+	}
+	// Row i holds v+k in file column k, which is FeatureColumns[nf-1-k].
+	for i, v := range []int{10, 40} {
+		for j := range nf {
+			if got, want := d.X[i*nf+j], float32(v+nf-1-j); got != want {
+				t.Errorf("row %d, %s = %v, want %v", i, FeatureColumns[j], got, want)
+			}
+		}
+	}
+	if d.Y[0] != 1 || d.Y[1] != 0 || !slices.Equal(d.Classes, []string{"red", "white"}) {
+		t.Errorf("labels %v of %q, want [1 0] of [red white]", d.Y, d.Classes)
 	}
 }
 

@@ -17,12 +17,28 @@ import (
 // offsets relative to where the offset itself is stored; a vector is a
 // 32-bit length followed by its elements. All numbers are little-endian.
 //
-// Every access is bounds-checked and panics with errMalformed on a bad
-// offset; [readTFLite] turns that panic into an error.
+// Every access is bounds-checked and panics with a malformed error on a bad
+// offset; [readTFLite] turns that panic into an error. Offsets may point
+// anywhere, so many tables can share one long vector or string: what the
+// decoder copies out of the buffer is charged to a budget proportional to
+// the file's size, which a file whose tables overlap like that exhausts.
 
 type fbTable struct {
-	b   []byte
-	pos int
+	b    []byte
+	pos  int
+	left *int // bytes the decoder may still copy out of b
+}
+
+// fbBudget is how many bytes of decoded vectors and strings a buffer of n
+// bytes may yield: far more than a real model needs (its vectors and
+// strings do not overlap), far less than overlapping offsets could make.
+func fbBudget(n int) int { return 4*n + 1<<16 }
+
+// charge takes n bytes of copies from the budget.
+func (t fbTable) charge(n int) {
+	if *t.left -= n; *t.left < 0 {
+		panic(malformed(fmt.Sprintf("decoding would copy more than %d bytes out of a %d-byte file (overlapping tables?)", fbBudget(len(t.b)), len(t.b))))
+	}
 }
 
 type malformed string
@@ -46,7 +62,10 @@ func fbU16(b []byte, pos int) uint16 {
 }
 
 // fbRoot is the root table of a buffer.
-func fbRoot(b []byte) fbTable { return fbTable{b, int(fbU32(b, 0))} }
+func fbRoot(b []byte) fbTable {
+	left := fbBudget(len(b))
+	return fbTable{b, int(fbU32(b, 0)), &left}
+}
 
 // field returns the absolute position of field id, or 0 if it is absent.
 func (t fbTable) field(id int) int {
@@ -96,7 +115,7 @@ func (t fbTable) table(id int) (fbTable, bool) {
 	if p == 0 {
 		return fbTable{}, false
 	}
-	return fbTable{t.b, t.deref(p)}, true
+	return fbTable{t.b, t.deref(p), t.left}, true
 }
 
 // vector returns the position of the first element and the length of the
@@ -117,11 +136,16 @@ func (t fbTable) bytes(id int) []byte {
 	return t.b[s : s+n]
 }
 
-func (t fbTable) str(id int) string { return string(t.bytes(id)) }
+func (t fbTable) str(id int) string {
+	b := t.bytes(id)
+	t.charge(len(b))
+	return string(b)
+}
 
 // fbVector decodes a vector of fixed-size numbers with get.
 func fbVector[T any](t fbTable, id, size int, get func([]byte) T) []T {
 	s, n := t.vector(id, size)
+	t.charge(n * size)
 	out := make([]T, n)
 	for i := range out {
 		out[i] = get(t.b[s+size*i:])
@@ -144,9 +168,10 @@ func (t fbTable) i64s(id int) []int64 {
 // tables returns the tables of a vector of tables.
 func (t fbTable) tables(id int) []fbTable {
 	s, n := t.vector(id, 4)
+	t.charge(n * 40) // the size of an fbTable
 	out := make([]fbTable, n)
 	for i := range out {
-		out[i] = fbTable{t.b, t.deref(s + 4*i)}
+		out[i] = fbTable{t.b, t.deref(s + 4*i), t.left}
 	}
 	return out
 }

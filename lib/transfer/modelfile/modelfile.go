@@ -24,6 +24,14 @@
 // point are recorded as the standardisation of pixels in [0, 1]
 // (Model.InputMean, Model.InputStd).
 //
+// Both readers check every size and index a file states against the bytes it
+// holds, so that a corrupted file is an error, never a panic or an
+// allocation larger than the file justifies. FuzzDecodeModel,
+// FuzzDecodeTensor and FuzzReadTFLite (fuzz_test.go) keep it so; to fuzz one
+// longer:
+//
+//	GOEXPERIMENT=simd go test -run='^$' -fuzz='^FuzzReadTFLite$' -fuzztime=5m -parallel=1 ./lib/transfer/modelfile/
+//
 // Example:
 //
 //	m, err := modelfile.Read("mnist-8.onnx") // or a .tflite file

@@ -193,6 +193,12 @@ func DecodeTensor(b []byte) (*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
+	if raw != nil && (t.Float != nil || t.Int64 != nil) {
+		return nil, fmt.Errorf("tensor %q: values both in raw_data and in float_data or int64_data", t.Name)
+	}
+	if (t.DataType == TypeFloat && t.Int64 != nil) || (t.DataType == TypeInt64 && t.Float != nil) {
+		return nil, fmt.Errorf("tensor %q of data type %d holds values of the other type (float32 = 1, int64 = 7)", t.Name, t.DataType)
+	}
 	if raw != nil {
 		switch t.DataType {
 		case TypeFloat:
@@ -214,6 +220,9 @@ func DecodeTensor(b []byte) (*Tensor, error) {
 			return nil, fmt.Errorf("tensor %q: data type %d not supported (float32 = 1, int64 = 7)", t.Name, t.DataType)
 		}
 	}
+	if err := checkDims(t.Dims); err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
+	}
 	switch t.DataType {
 	case TypeFloat:
 		if len(t.Float) != t.Size() {
@@ -227,6 +236,22 @@ func DecodeTensor(b []byte) (*Tensor, error) {
 		return nil, fmt.Errorf("tensor %q: data type %d not supported (float32 = 1, int64 = 7)", t.Name, t.DataType)
 	}
 	return t, nil
+}
+
+// checkDims refuses negative dimensions and a product beyond int: with
+// them, Size would agree with a wrong number of values.
+func checkDims(dims []int64) error {
+	n := int64(1)
+	for _, d := range dims {
+		if d < 0 {
+			return fmt.Errorf("dims %v: a negative dimension", dims)
+		}
+		if d > 0 && n > math.MaxInt32/d {
+			return fmt.Errorf("dims %v: more than %d elements", dims, math.MaxInt32)
+		}
+		n *= d
+	}
+	return nil
 }
 
 // decodeAttribute: name (1), f (2), i (3), s (4), t (5), floats (7), ints (8).
@@ -305,7 +330,10 @@ func decodeValueInfo(b []byte) (ValueInfo, error) {
 						d := int64(-1)
 						err := fields(bs, func(num protowire.Number, _ protowire.Type, v uint64, _ []byte) error {
 							if num == 1 {
-								d = int64(v)
+								// Model.Encode writes a symbolic dimension as -1.
+								if d = int64(v); d < -1 {
+									return fmt.Errorf("%q: dimension %d of the shape is %d", vi.Name, len(vi.Dims), d)
+								}
 							}
 							return nil
 						})
@@ -363,6 +391,9 @@ func DecodeModel(b []byte) (*Model, error) {
 			t, err := DecodeTensor(bs)
 			if err != nil {
 				return fmt.Errorf("initializer: %w", err)
+			}
+			if _, dup := m.Initializers[t.Name]; dup {
+				return fmt.Errorf("two initializers named %q", t.Name)
 			}
 			m.Initializers[t.Name] = t
 		case 11, 12:

@@ -101,6 +101,7 @@ type tflModel struct {
 	Tensors         []tflTensor
 	Ops             []tflOp
 	Inputs, Outputs []int
+	fileSize        int // bytes of the file, which bound what converting it may allocate
 }
 
 // readTFLite decodes a TFLite flatbuffer; a malformed file is an error, not
@@ -119,7 +120,7 @@ func readTFLite(b []byte) (m *tflModel, err error) {
 		return nil, fmt.Errorf("tflite: not a TFLite file (no TFL3 identifier)")
 	}
 	root := fbRoot(b)
-	m = &tflModel{Description: root.str(3)}
+	m = &tflModel{Description: root.str(3), fileSize: len(b)}
 	var codes []int32
 	for _, oc := range root.tables(1) {
 		// builtin_code (field 3) replaced the 8-bit deprecated_builtin_code
@@ -141,6 +142,9 @@ func readTFLite(b []byte) (m *tflModel, err error) {
 		for _, d := range tt.i32s(0) {
 			t.Shape = append(t.Shape, int(d))
 		}
+		if err := checkDims(int64s(t.Shape)); err != nil {
+			return nil, fmt.Errorf("tflite: tensor %d (%s): %w", i, t.Name, err)
+		}
 		if bi := int(tt.u32(2, 0)); bi > 0 {
 			if bi >= len(buffers) {
 				return nil, fmt.Errorf("tflite: tensor %d (%s) reads buffer %d of %d", i, t.Name, bi, len(buffers))
@@ -151,6 +155,9 @@ func readTFLite(b []byte) (m *tflModel, err error) {
 		}
 		if q, ok := tt.table(4); ok {
 			t.Scale, t.Zero, t.QuantDim = q.f32s(2), q.i64s(3), int(q.i32(6, 0))
+			if err := t.checkQuant(); err != nil {
+				return nil, fmt.Errorf("tflite: tensor %d (%s): %w", i, t.Name, err)
+			}
 		}
 		if t.Data != nil && len(t.Data) != t.size()*t.elemSize() {
 			return nil, fmt.Errorf("tflite: tensor %d (%s) %v of type %d holds %d bytes", i, t.Name, t.Shape, t.Type, len(t.Data))
@@ -158,15 +165,21 @@ func readTFLite(b []byte) (m *tflModel, err error) {
 		m.Tensors = append(m.Tensors, t)
 	}
 	m.Inputs, m.Outputs = intsOf(sg.i32s(1)), intsOf(sg.i32s(2))
+	for _, t := range slices.Concat(m.Inputs, m.Outputs) {
+		if t < 0 || t >= len(m.Tensors) {
+			return nil, fmt.Errorf("tflite: the graph's inputs %v or outputs %v name a tensor outside 0..%d", m.Inputs, m.Outputs, len(m.Tensors)-1)
+		}
+	}
 	for i, ot := range sg.tables(3) {
 		ci := int(ot.u32(0, 0))
 		if ci >= len(codes) {
 			return nil, fmt.Errorf("tflite: operator %d uses operator code %d of %d", i, ci, len(codes))
 		}
 		op := tflOp{Code: codes[ci], Inputs: intsOf(ot.i32s(1)), Outputs: intsOf(ot.i32s(2))}
-		for _, t := range slices.Concat(op.Inputs, op.Outputs) {
-			if t >= len(m.Tensors) {
-				return nil, fmt.Errorf("tflite: operator %d reads or writes tensor %d of %d", i, t, len(m.Tensors))
+		// -1 marks an optional input left out (a convolution without bias).
+		for k, t := range slices.Concat(op.Inputs, op.Outputs) {
+			if t >= len(m.Tensors) || t < -1 || (t == -1 && k >= len(op.Inputs)) {
+				return nil, fmt.Errorf("tflite: operator %d reads or writes tensor %d, want 0..%d", i, t, len(m.Tensors)-1)
 			}
 		}
 		if o, ok := ot.table(4); ok {
@@ -209,6 +222,28 @@ func intsOf(v []int32) []int {
 	return out
 }
 
+func int64s(v []int) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+// checkQuant checks the quantization parameters: scales positive and
+// finite, and per-channel scales along an axis of that many channels.
+func (t *tflTensor) checkQuant() error {
+	for _, s := range t.Scale {
+		if !(s > 0) || math.IsInf(float64(s), 0) {
+			return fmt.Errorf("quantization scale %g, want a positive finite number", s)
+		}
+	}
+	if len(t.Scale) > 1 && (t.QuantDim < 0 || t.QuantDim >= len(t.Shape) || t.Shape[t.QuantDim] != len(t.Scale)) {
+		return fmt.Errorf("shape %v with %d scales along axis %d", t.Shape, len(t.Scale), t.QuantDim)
+	}
+	return nil
+}
+
 func (t *tflTensor) size() int {
 	n := 1
 	for _, d := range t.Shape {
@@ -239,8 +274,11 @@ func (t *tflTensor) Float() ([]float32, error) {
 	n := t.size()
 	out := make([]float32, n)
 	inner := 1 // elements between two steps of the quantized axis
+	if len(t.Data) != n*t.elemSize() {
+		return nil, fmt.Errorf("tflite: tensor %s %v of type %d holds %d bytes", t.Name, t.Shape, t.Type, len(t.Data))
+	}
 	if len(t.Scale) > 1 {
-		if t.QuantDim >= len(t.Shape) || t.Shape[t.QuantDim] != len(t.Scale) {
+		if t.QuantDim < 0 || t.QuantDim >= len(t.Shape) || t.Shape[t.QuantDim] != len(t.Scale) {
 			return nil, fmt.Errorf("tflite: tensor %s %v has %d scales along axis %d", t.Name, t.Shape, len(t.Scale), t.QuantDim)
 		}
 		for _, d := range t.Shape[t.QuantDim+1:] {
@@ -286,6 +324,9 @@ func (t *tflTensor) Float() ([]float32, error) {
 
 // Ints returns the values of a constant int32 or int64 tensor (shapes, axes).
 func (t *tflTensor) Ints() ([]int64, error) {
+	if len(t.Data) != t.size()*t.elemSize() {
+		return nil, fmt.Errorf("tflite: tensor %s %v of type %d holds %d bytes", t.Name, t.Shape, t.Type, len(t.Data))
+	}
 	out := make([]int64, t.size())
 	switch t.Type {
 	case tflInt32:

@@ -11,6 +11,14 @@ type converter struct {
 	tm    *tflModel
 	m     *Model
 	names []string
+	// perms records the layout each constant tensor was converted to, so
+	// that a tensor read by several operators is converted once.
+	perms map[int][]int
+	// budget is how many more float32 weights the model may hold. A real
+	// file has at most one weight per byte (a uint8 weight becomes one
+	// float32); twice that bounds what tensors sharing one buffer can make a
+	// small file ask for.
+	budget int
 }
 
 // convert turns the TFLite operators into [Op]s on NCHW values named after
@@ -20,7 +28,11 @@ func (tm *tflModel) convert() (*Model, error) {
 	if len(tm.Inputs) != 1 || len(tm.Outputs) < 1 {
 		return nil, fmt.Errorf("tflite: %d inputs and %d outputs, want 1 input", len(tm.Inputs), len(tm.Outputs))
 	}
-	c := &converter{tm: tm, m: &Model{Producer: "tflite " + tm.Description, Initializers: map[string]*Tensor{}}}
+	if len(tm.Ops) == 0 {
+		return nil, fmt.Errorf("tflite: the graph has no operators")
+	}
+	c := &converter{tm: tm, m: &Model{Producer: "tflite " + tm.Description, Initializers: map[string]*Tensor{}},
+		perms: map[int][]int{}, budget: 2*tm.fileSize + 1<<16}
 	seen := map[string]bool{}
 	for i, t := range tm.Tensors {
 		// Converters join the names of fused TensorFlow ops with ";": the
@@ -32,9 +44,14 @@ func (tm *tflModel) convert() (*Model, error) {
 		seen[name] = true
 		c.names = append(c.names, name)
 	}
+	for _, t := range slices.Concat(tm.Inputs, tm.Outputs) {
+		if t < 0 || t >= len(tm.Tensors) {
+			return nil, fmt.Errorf("tflite: the graph's inputs %v or outputs %v name a tensor outside 0..%d", tm.Inputs, tm.Outputs, len(tm.Tensors)-1)
+		}
+	}
 	in := &tm.Tensors[tm.Inputs[0]]
-	if len(in.Shape) != 4 {
-		return nil, fmt.Errorf("tflite: input %s has shape %v, want images [1, H, W, C]", in.Name, in.Shape)
+	if len(in.Shape) != 4 || slices.Min(in.Shape) < 1 || in.Shape[3] > 4 {
+		return nil, fmt.Errorf("tflite: input %s has shape %v, want images [N, H, W, C] with N, H, W >= 1 and C in 1..4", in.Name, in.Shape)
 	}
 	c.m.Inputs = []ValueInfo{{Name: c.names[tm.Inputs[0]], Dims: nchw(in.Shape)}}
 	if in.quantized() {
@@ -92,6 +109,16 @@ func (c *converter) weight(i int, perm ...int) (string, error) {
 	t := &c.tm.Tensors[i]
 	if t.Data == nil {
 		return "", fmt.Errorf("tflite: tensor %s should be a constant (weights)", t.Name)
+	}
+	if p, done := c.perms[i]; done {
+		if !slices.Equal(p, perm) {
+			return "", fmt.Errorf("tflite: tensor %s is read in two layouts (%v and %v)", t.Name, p, perm)
+		}
+		return c.names[i], nil
+	}
+	c.perms[i] = perm
+	if c.budget -= t.size(); c.budget < 0 {
+		return "", fmt.Errorf("tflite: tensor %s: the weights would number more than twice the file's %d bytes (tensors sharing buffers?)", t.Name, c.tm.fileSize)
 	}
 	v, err := t.Float()
 	if err != nil {
@@ -202,6 +229,15 @@ func (c *converter) op(k int, op *tflOp) error {
 	}
 	if len(op.Inputs) == 0 || len(op.Outputs) != 1 {
 		return fmt.Errorf("tflite: operator %d (%s) has %d inputs and %d outputs", k, name, len(op.Inputs), len(op.Outputs))
+	}
+	for i, t := range op.Inputs {
+		optional := i == 2 && (op.Code == tflConv2D || op.Code == tflDepthwiseConv2D || op.Code == tflFullyConnected)
+		if t < 0 && !optional {
+			return fmt.Errorf("tflite: operator %d (%s): input %d is absent", k, name, i)
+		}
+	}
+	if op.Outputs[0] < 0 {
+		return fmt.Errorf("tflite: operator %d (%s): its output is absent", k, name)
 	}
 	in := func(i int) string { return c.names[op.Inputs[i]] }
 	inShape := c.tm.Tensors[op.Inputs[0]].Shape
