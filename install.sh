@@ -3,7 +3,9 @@
 #
 #   ./install.sh          Jupyter (Debian packages), Fashion-MNIST from Debian (the vision
 #                         notebook's data, offline), GoNB, goimports, gopls, the physnb
-#                         command in bin/, and the two Jupyter kernels.
+#                         command in bin/, and the two Jupyter kernels
+#                         (each with kernel.css: a line "building and running this Go cell…"
+#                         while GoNB compiles a cell).
 #   ./install.sh --dev    the same, plus what the tests need (Chromium for the browser checks).
 #   ./install.sh --check  report what is present; change nothing (exit 1 if something is missing).
 #
@@ -19,7 +21,7 @@ for arg in "$@"; do
   case "$arg" in
     --check) MODE=check ;;
     --dev) DEV=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $arg (use --check, --dev or --help)" >&2; exit 2 ;;
   esac
 done
@@ -133,10 +135,16 @@ fi
 
 # --- Jupyter kernels ----------------------------------------------------------------------
 step "Jupyter kernels physnb-cpu and physnb-cuda"
-render() { # render kernels/NAME/kernel.json into a folder
+render() { # render kernels/NAME/kernel.json into a folder, with the kernels' kernel.css beside it
   local name="$1" out="$2"
   mkdir -p "$out"
   sed -e "s|@BIN@|$BIN|g" -e "s|@GOBIN@|$GOROOT_BIN|g" -e "s|@ROOT@|$ROOT|g" "$ROOT/kernels/$name/kernel.json" >"$out/kernel.json"
+  # The notebook page loads kernel.css for notebooks on this kernel only: it shows
+  # "building and running this Go cell…" while GoNB compiles a cell.
+  cp "$ROOT/kernels/kernel.css" "$out/kernel.css"
+}
+same_kernel() { # the rendered kernel folder $1 and the installed one $2 hold the same files
+  cmp -s "$1/kernel.json" "$2/kernel.json" && cmp -s "$1/kernel.css" "$2/kernel.css"
 }
 kernel_dir() { # where jupyter has the kernel installed, or nothing
   jupyter kernelspec list --json 2>/dev/null | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['kernelspecs'].get('$1',{}).get('resource_dir',''))" 2>/dev/null || true
@@ -145,10 +153,14 @@ for k in physnb-cpu physnb-cuda; do
   tmpd="$(mktemp -d)"
   render "$k" "$tmpd/$k"
   installed="$(have_jupyter && kernel_dir "$k" || true)"
-  if [ -n "$installed" ] && cmp -s "$tmpd/$k/kernel.json" "$installed/kernel.json"; then
-    ok "$k at $installed"
+  if [ -n "$installed" ] && same_kernel "$tmpd/$k" "$installed"; then
+    ok "$k at $installed (kernel.json and kernel.css up to date)"
   elif [ "$MODE" = check ]; then
-    need "$k" "kernel $k (run ./install.sh)"
+    if [ -n "$installed" ] && cmp -s "$tmpd/$k/kernel.json" "$installed/kernel.json"; then
+      need "$k" "kernel $k at $installed has no kernel.css or another one than kernels/kernel.css (run ./install.sh)"
+    else
+      need "$k" "kernel $k (run ./install.sh)"
+    fi
   else
     have_jupyter || die "cannot install kernel $k: jupyter is missing"
     other=""

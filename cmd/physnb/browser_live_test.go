@@ -163,6 +163,160 @@ func TestLiveGuidanceInTheBrowser(t *testing.T) {
 	}
 }
 
+// buildingLine is what kernels/kernel.css shows in a running Go cell's output
+// area until the cell prints something.
+const buildingLine = "building and running this Go cell…"
+
+// TestLiveBuildingLineInTheBrowser runs a Go cell that sleeps before printing,
+// with another Go cell queued after it, and samples the page: while the cell
+// is built and sleeps its output area shows the line of kernels/kernel.css,
+// the queued cell does not; the line is gone once the cell prints and once it
+// has finished. A notebook on another kernel (python3) never shows it, and
+// nbconvert's HTML of the notebook does not carry it.
+func TestLiveBuildingLineInTheBrowser(t *testing.T) {
+	nbDir, root := liveNotebookDir(t)
+	setup := strings.Replace(notebooks.SetupCell, "${GONB_DIR}/..", root, 1)
+	goPath := filepath.Join(nbDir, "building.ipynb")
+	writeLiveNotebook(t, goPath, []string{
+		setup,
+		"import (\n\t\"fmt\"\n\t\"time\"\n)\n\n%%\ntime.Sleep(3 * time.Second)\nfmt.Println(\"slept\")\ntime.Sleep(1500 * time.Millisecond)\nfmt.Println(\"done\")",
+		"%%\nfmt.Println(\"the next cell\")",
+	})
+	server := startLiveJupyter(t, nbDir)
+	page := openLiveNotebook(t, server, "building.ipynb")
+	page.runAll(t)
+
+	// Every 200 ms: the sleeping cell (1) and the queued one (2), each with
+	// whether it runs, how many outputs it shows and its output area's ::before.
+	type cellState struct {
+		Running bool   `json:"running"`
+		Outputs int    `json:"outputs"`
+		Before  string `json:"before"`
+		Height  int    `json:"height"`
+	}
+	const probe = `[1, 2].map(i => {
+		const c = Jupyter.notebook.get_cell(i), out = c.output_area.element[0], b = getComputedStyle(out, "::before");
+		return {running: c.element[0].classList.contains("running"), outputs: out.children.length,
+			before: b.content, height: Math.round(out.getBoundingClientRect().height)};
+	})`
+	var building, printed int
+	deadline := time.Now().Add(4 * time.Minute) // the setup cell and the sleeping one are compiled first
+	for time.Now().Before(deadline) {
+		var s []cellState
+		page.eval(t, probe, &s)
+		c, next := s[0], s[1]
+		if !c.Running && c.Outputs > 0 {
+			break // the cell has finished
+		}
+		if c.Running && c.Outputs == 0 && c.Before != "none" {
+			building++
+			if c.Before != `"`+buildingLine+`"` || c.Height < 10 {
+				t.Errorf("the running cell without output shows ::before %s (%d px high), want %q", c.Before, c.Height, buildingLine)
+			}
+			if building == 8 {
+				shot := liveShotPath(t, "live-building.png")
+				page.screenshot(t, shot)
+				t.Logf("screenshot while the cell is built or sleeps: %s", shot)
+			}
+		}
+		if c.Running && c.Outputs > 0 {
+			printed++
+			if printed == 2 {
+				page.screenshot(t, liveShotPath(t, "live-building-printed.png"))
+			}
+			if c.Before != "none" {
+				t.Errorf("the cell has printed but its output area still shows ::before %s", c.Before)
+			}
+		}
+		if next.Before != "none" {
+			t.Errorf("the queued cell shows ::before %s while the cell before it runs", next.Before)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	page.waitIdle(t, 2*time.Minute)
+	t.Logf("%d samples with the building line, %d after the first output while the cell ran", building, printed)
+	// The cell sleeps 3 s before its first output: at 200 ms a sample, at
+	// least 10 samples fall there even on a busy machine.
+	if building < 10 {
+		t.Errorf("only %d samples showed the building line (want at least 10: the cell sleeps 3 s before printing)", building)
+	}
+	if printed < 3 {
+		t.Errorf("only %d samples after the cell's first output while it ran (it sleeps 1.5 s more)", printed)
+	}
+	var after []cellState
+	page.eval(t, probe, &after)
+	for i, c := range after {
+		if c.Before != "none" {
+			t.Errorf("cell %d shows ::before %s after the run", i+2, c.Before)
+		}
+	}
+	res := page.finalState(t)
+	if len(res.Errors) > 0 {
+		t.Fatalf("cells show errors: %s", strings.Join(res.Errors, "; "))
+	}
+	if !strings.Contains(res.Text[1], "slept\ndone") || !strings.Contains(res.Text[2], "the next cell") {
+		t.Fatalf("unexpected outputs: %q, %q", res.Text[1], res.Text[2])
+	}
+
+	// Saved with its outputs, for the export below.
+	page.eval(t, `(() => { Jupyter.notebook.save_notebook(); return true; })()`, nil)
+	page.waitFor(t, 30*time.Second, "the notebook to be saved", `Jupyter.notebook.dirty === false`)
+
+	// Another kernel: a python3 cell that sleeps shows no line.
+	pyPath := filepath.Join(nbDir, "python.ipynb")
+	b, err := json.Marshal(map[string]any{"nbformat": 4, "nbformat_minor": 5,
+		"cells": []any{map[string]any{"cell_type": "code", "metadata": map[string]any{}, "execution_count": nil,
+			"outputs": []any{}, "source": "import time\ntime.sleep(3)\nprint('slept')"}},
+		"metadata": map[string]any{"kernelspec": map[string]any{"name": "python3", "display_name": "Python 3", "language": "python"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pyPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	py := openLiveNotebook(t, server, "python.ipynb")
+	py.runAll(t)
+	var pyRunning int
+	for i := 0; i < 10; i++ {
+		var c cellState
+		py.eval(t, `(() => { const c = Jupyter.notebook.get_cell(0), out = c.output_area.element[0];
+			return {running: c.element[0].classList.contains("running"), outputs: out.children.length,
+				before: getComputedStyle(out, "::before").content}; })()`, &c)
+		if c.Running && c.Outputs == 0 {
+			pyRunning++
+		}
+		if c.Before != "none" {
+			t.Errorf("a python3 notebook's running cell shows ::before %s", c.Before)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if pyRunning == 0 {
+		t.Errorf("the python3 cell was never seen running without output: the check of the other kernel did not happen")
+	}
+	py.waitIdle(t, time.Minute)
+
+	// Exported HTML: nbconvert of the Go notebook, with the server's
+	// Jupyter folders, does not carry the line.
+	htmlDir := t.TempDir()
+	conv := exec.Command("jupyter", "nbconvert", "--to", "html", "--output-dir", htmlDir, goPath)
+	conv.Env = append(os.Environ(), "JUPYTER_PATH="+liveKernelPath(t))
+	if out, err := conv.CombinedOutput(); err != nil {
+		t.Fatalf("jupyter nbconvert: %v\n%s", err, out)
+	}
+	html, err := os.ReadFile(filepath.Join(htmlDir, "building.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("the next cell")) {
+		t.Errorf("the exported HTML lacks the cells' outputs: the notebook was not saved after the run")
+	}
+	for _, w := range []string{"building and running", "kernel.css"} {
+		if bytes.Contains(html, []byte(w)) {
+			t.Errorf("the exported HTML contains %q", w)
+		}
+	}
+}
+
 // liveNotebookDir returns a folder for the test's notebooks and the checkout
 // they import, after checking the tools are there.
 func liveNotebookDir(t *testing.T) (dir, root string) {
@@ -237,7 +391,10 @@ func startLiveJupyter(t *testing.T, dir string) liveServer {
 			env = append(env, kv)
 		}
 	}
-	server.Env = append(env, "JUPYTER_RUNTIME_DIR="+t.TempDir())
+	// A config folder of its own (no custom.css or settings of the user's) and
+	// this checkout's kernel.css beside the installed kernel's kernel.json.
+	server.Env = append(env, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "JUPYTER_CONFIG_DIR="+t.TempDir(),
+		"JUPYTER_PATH="+liveKernelPath(t))
 	logPath := filepath.Join(t.TempDir(), "jupyter.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -287,6 +444,51 @@ func startLiveJupyter(t *testing.T, dir string) liveServer {
 		t.Fatalf("the notebook server answered %s/api/status without its token (status %d)", s.base, resp.StatusCode)
 	}
 	return s
+}
+
+// liveKernelPath returns a folder for JUPYTER_PATH (searched before the
+// user's kernels) holding kernels/physnb-cpu as install.sh installs it: the
+// installed kernel.json (GoNB of the installed checkout) and this checkout's
+// kernels/kernel.css.
+func liveKernelPath(t *testing.T) string {
+	out, err := exec.Command("jupyter", "kernelspec", "list", "--json").Output()
+	if err != nil {
+		t.Fatalf("jupyter kernelspec list --json: %v", err)
+	}
+	var specs struct {
+		Kernelspecs map[string]struct {
+			ResourceDir string `json:"resource_dir"`
+		} `json:"kernelspecs"`
+	}
+	if err := json.Unmarshal(out, &specs); err != nil {
+		t.Fatalf("jupyter kernelspec list --json: %v", err)
+	}
+	installed := specs.Kernelspecs["physnb-cpu"].ResourceDir
+	if installed == "" {
+		t.Fatal("jupyter kernelspec list --json has no physnb-cpu kernel: run ./install.sh")
+	}
+	root, err := notebooks.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir()
+	dir := filepath.Join(path, "kernels", "physnb-cpu")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for from, to := range map[string]string{
+		filepath.Join(installed, "kernel.json"):      filepath.Join(dir, "kernel.json"),
+		filepath.Join(root, "kernels", "kernel.css"): filepath.Join(dir, "kernel.css"),
+	} {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
 }
 
 // livePage is a notebook open in headless Chromium.
