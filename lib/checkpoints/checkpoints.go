@@ -467,6 +467,20 @@ func parseManifest(b []byte) (*manifest, error) {
 	return &m, nil
 }
 
+// Legacy reports whether the checkpoint is a GoMLX-only one (no manifest,
+// no sequence number; its files of the caller's own lie beside it).
+func (c *Checkpoint) Legacy() bool { return c.legacy != "" }
+
+// Steps returns the steps of dir's checkpoints, newest first (intact or not).
+func Steps(dir string) ([]int, error) {
+	l, err := list(dir)
+	var out []int
+	for _, e := range l {
+		out = append(out, e.step)
+	}
+	return out, err
+}
+
 // Files lists the checkpoint's files of the caller's own (those given to Save).
 func (c *Checkpoint) Files() []string {
 	var out []string
