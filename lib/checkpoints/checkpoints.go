@@ -313,12 +313,18 @@ func hashFile(p, name string) (fileEntry, error) {
 	return fileEntry{Name: name, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// removeStale removes what interrupted saves and removals left behind.
+// staleTemp matches the temporary files of an interrupted [WriteFile].
+var staleTemp = regexp.MustCompile(`^\..+\.tmp-\d+$`)
+
+// removeStale removes what interrupted saves, removals and WriteFile calls
+// left behind.
 func removeStale(dir string) {
 	des, _ := os.ReadDir(dir)
 	for _, d := range des {
-		if d.IsDir() && (strings.HasPrefix(d.Name(), ".saving-") || strings.HasPrefix(d.Name(), ".removing-")) {
-			os.RemoveAll(filepath.Join(dir, d.Name()))
+		n := d.Name()
+		if (d.IsDir() && (strings.HasPrefix(n, ".saving-") || strings.HasPrefix(n, ".removing-"))) ||
+			(!d.IsDir() && staleTemp.MatchString(n)) {
+			os.RemoveAll(filepath.Join(dir, n))
 		}
 	}
 }
