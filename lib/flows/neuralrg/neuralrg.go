@@ -501,6 +501,8 @@ const (
 	// maxHistory bounds the history a state file may hold, maxSavedL its lattice.
 	maxHistory = 100_000_000
 	maxSavedL  = 1024
+	// maxLayoutSites bounds the sites of all layers of a saved run's layout.
+	maxLayoutSites = 1 << 24
 )
 
 // parseState decodes and checks a state file.
@@ -511,8 +513,10 @@ func parseState(b []byte) (*state, error) {
 	}
 	// Bounds first: Validate builds the layout, of L² sites per layer.
 	c := st.Config
-	if c.L < 2 || c.L > maxSavedL || c.Depth < 0 || c.Depth > 64 || c.Repeat < 0 || c.Repeat > 64 {
-		return nil, fmt.Errorf("config L=%d, depth %d, repeat %d: want 2 <= L <= %d and depth, repeat in [0, 64]", c.L, c.Depth, c.Repeat, maxSavedL)
+	if c.L < 2 || c.L > maxSavedL || c.Depth < 0 || c.Depth > 64 || c.Repeat < 0 || c.Repeat > 64 ||
+		c.L*c.L*(c.Depth+1)*(c.Repeat+1) > maxLayoutSites {
+		return nil, fmt.Errorf("config L=%d, depth %d, repeat %d: want 2 <= L <= %d, depth and repeat in [0, 64], and L²(depth+1)(repeat+1) <= %d",
+			c.L, c.Depth, c.Repeat, maxSavedL, maxLayoutSites)
 	}
 	if err := st.Config.Validate(); err != nil {
 		return nil, err
