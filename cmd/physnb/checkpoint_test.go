@@ -112,3 +112,28 @@ func TestNeuralRGKillDuringSave(t *testing.T) {
 		t.Errorf("left in the run folder: %v", names)
 	}
 }
+
+// `physnb wine --save DIR` twice: the second run is refused before training,
+// naming the folder and --overwrite; with --overwrite it saves the new model
+// (another seed) and its round trip agrees. Without --save the round trip's
+// temporary folder is not reported as kept.
+func TestWineSaveCommand(t *testing.T) {
+	visionData(t)
+	dir := filepath.Join(t.TempDir(), "wine")
+	first := mustRunJSON(t, runWine, "--epochs", "1", "--hidden", "4", "--save", dir)
+	if first["checkpoint_dir"] != dir || first["checkpoint_temporary"] != nil {
+		t.Errorf("--save: checkpoint_dir %v, checkpoint_temporary %v", first["checkpoint_dir"], first["checkpoint_temporary"])
+	}
+	err := runWine([]string{"--epochs", "1", "--hidden", "4", "--seed", "5", "--save", dir, "--json"})
+	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "--overwrite") {
+		t.Fatalf("a second --save into %s: %v; want a refusal naming it and --overwrite", dir, err)
+	}
+	second := mustRunJSON(t, runWine, "--epochs", "1", "--hidden", "4", "--seed", "5", "--save", dir, "--overwrite")
+	if d, _ := second["restored_max_abs_diff"].(float64); second["seed"] != 5.0 || d > 1e-6 {
+		t.Errorf("--overwrite: seed %v, round trip %v", second["seed"], second["restored_max_abs_diff"])
+	}
+	tmp := mustRunJSON(t, runWine, "--epochs", "1", "--hidden", "4")
+	if tmp["checkpoint_temporary"] != true || tmp["checkpoint_dir"] != nil || tmp["restored_max_abs_diff"] == nil {
+		t.Errorf("without --save: checkpoint_temporary %v, checkpoint_dir %v", tmp["checkpoint_temporary"], tmp["checkpoint_dir"])
+	}
+}
