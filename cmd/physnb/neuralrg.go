@@ -138,6 +138,12 @@ func nrgTrain(args []string) error {
 	fmt.Printf("NeuralRG %s (depth %d, %d couplings/block, MLP %dx%d, %d parameters) on the %dx%d Ising model at T = %.6f\n",
 		r.Arch, r.Depth, r.Blocks, r.MLPLayers, r.Hidden, r.Parameters, r.L, r.L, r.T)
 	fmt.Printf("  %d steps of batch %d in %.1f s (%.0f samples/s, %s)\n", r.Epochs, r.Batch, r.Seconds, r.SamplesPerSecond, r.Backend)
+	if r.Resumed != nil {
+		fmt.Printf("  resumed from %s at step %d (%d weight arrays restored)\n", r.Resumed.Checkpoint, r.Resumed.Step, r.Resumed.Weights)
+	}
+	for _, n := range r.Notes {
+		fmt.Printf("  note: %s\n", n)
+	}
 	fmt.Printf("  variational loss  %.4f ± %.4f  (%.5f per site, %d fresh samples)\n", r.Loss, r.LossStdErr, r.LossPerSite, r.Samples)
 	fmt.Printf("  exact bound       %.4f  (Fix %.4f - lnZ %.4f)\n", r.ExactBound, r.Fix, r.LnZ)
 	fmt.Printf("  relative error    %.3f%%\n", 100*r.RelErr)

@@ -35,7 +35,8 @@ func runWine(args []string) error {
 	fs.IntVar(&e.Hidden, "hidden", d.Hidden, "hidden ReLU units")
 	fs.IntVar(&e.BatchSize, "batch", d.BatchSize, "batch size")
 	fs.Float64Var(&e.LearningRate, "lr", d.LearningRate, "Adam learning rate")
-	fs.StringVar(&e.CheckpointDir, "save", "", "save the trained model in this folder and check the restored model agrees (default: a temporary folder)")
+	fs.StringVar(&e.CheckpointDir, "save", "", "save the trained model in this folder and check the restored model agrees (default: a temporary folder, removed at exit)")
+	fs.BoolVar(&e.Overwrite, "overwrite", false, "with --save, replace a model already saved in that folder")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,12 +48,7 @@ func runWine(args []string) error {
 	if err != nil {
 		return err
 	}
-	if e.CheckpointDir == "" {
-		if e.CheckpointDir, err = os.MkdirTemp("", "physnb-wine-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(e.CheckpointDir)
-	}
+	e.RoundTrip = true // without --save, through a temporary folder
 	e.OnStep = progress.New("wine classifier", 0).NoPlot().OnStep
 	r, err := e.Run(context.Background(), b)
 	if err != nil {

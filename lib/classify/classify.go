@@ -37,11 +37,11 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/physnb/physnb/lib/checkpoints"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -538,34 +538,55 @@ func (c *Classifier) Probabilities(d *Data) ([]float64, error) {
 	return ev.Scores, nil
 }
 
-// Save writes all variables (weights, standardiser, optimizer state) to a
-// GoMLX checkpoint in dir.
+// Save writes all variables (weights, standardiser, optimizer state) as a
+// new checkpoint in dir, atomically (package checkpoints): an interruption
+// leaves the previous checkpoint, and the previous one is removed only once
+// the new one is on disk. A model saved there before is replaced; a caller
+// that must not replace one checks [HasCheckpoint] first.
 func (c *Classifier) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("classify: saving checkpoint: %w", err)
-	}
-	h, err := checkpoint.Build(c.Store).Dir(dir).Keep(1).Done()
-	if err != nil {
-		return fmt.Errorf("classify: saving checkpoint in %s: %w", dir, err)
-	}
-	if err := h.Save(); err != nil {
-		return fmt.Errorf("classify: saving checkpoint in %s: %w", dir, err)
-	}
-	return nil
+	_, err := c.SaveWith(dir, nil)
+	return err
 }
 
+// SaveWith is [Classifier.Save] with files of the caller's own (name ->
+// content, e.g. the experiment that trained the model) kept in the same
+// checkpoint, for [checkpoints.Checkpoint.ReadFile] to read back with it.
+func (c *Classifier) SaveWith(dir string, files map[string][]byte) (*checkpoints.Checkpoint, error) {
+	step := 0
+	if v := c.Store.GetVariable(model.ScopeSeparator + optimizer.GlobalStepVariableName); v != nil && v.HasValue() {
+		if n, ok := v.MustValue().Value().(int64); ok && n > 0 {
+			step = int(n)
+		}
+	}
+	ck, err := checkpoints.Save(dir, c.Store, step, files, 1)
+	if err != nil {
+		return nil, fmt.Errorf("classify: saving the model in %s: %w", dir, err)
+	}
+	return ck, nil
+}
+
+// HasCheckpoint reports whether dir already holds a saved model (intact or
+// not).
+func HasCheckpoint(dir string) bool { return checkpoints.Has(dir) }
+
 // Load restores a classifier saved with [Classifier.Save]; fn and numLogits
-// must describe the same network.
+// must describe the same network. If the newest checkpoint is damaged, the
+// newest intact one is used and a line on stderr says so.
 func Load(backend compute.Backend, dir string, fn ModelFn, numLogits int) (*Classifier, error) {
+	ck, err := checkpoints.Open(dir, os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("classify: loading a model from %s: %w", dir, err)
+	}
+	return FromCheckpoint(backend, ck, fn, numLogits)
+}
+
+// FromCheckpoint restores a classifier from a checkpoint opened with
+// [checkpoints.Open] (whose files saved with [Classifier.SaveWith] say
+// which network fn and numLogits must describe).
+func FromCheckpoint(backend compute.Backend, ck *checkpoints.Checkpoint, fn ModelFn, numLogits int) (*Classifier, error) {
 	c := New(backend, fn, numLogits)
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("classify: loading checkpoint: %w", err)
-	}
-	if _, err := checkpoint.Load(c.Store).Dir(dir).Immediate().Done(); err != nil {
-		return nil, fmt.Errorf("classify: loading checkpoint from %s: %w", dir, err)
-	}
-	if c.Store.NumVariables() == 0 {
-		return nil, fmt.Errorf("classify: checkpoint in %s holds no variables", dir)
+	if _, err := ck.Restore(c.Store); err != nil {
+		return nil, fmt.Errorf("classify: loading a model from %s: %w", ck.Folder, err)
 	}
 	return c, nil
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/physnb/physnb/lib/checkpoints"
 )
 
 // Cached returns fn's result for key and params, computing it once per kernel.
@@ -139,26 +141,12 @@ func DirFor(key string, params any) string {
 	return Dir(strings.TrimSuffix(filepath.Base(p), ".json"))
 }
 
-// writeAtomic writes b to p through a temporary file in the same folder and a
-// rename, so a reader never sees half a file.
+// writeAtomic writes b to p with [checkpoints.WriteFile] (a temporary file
+// in the same folder, fsync, rename, fsync of the folder), so a reader never
+// sees half a file, even after a crash.
 func writeAtomic(p string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(b)
-	if serr := f.Sync(); werr == nil {
-		werr = serr
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return werr
-	}
-	return os.Rename(f.Name(), p)
+	return checkpoints.WriteFile(p, b, 0o644)
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
+	"github.com/physnb/physnb/lib/checkpoints"
 	"github.com/physnb/physnb/lib/classify"
 	"github.com/physnb/physnb/lib/data"
 	"github.com/physnb/physnb/lib/metrics"
@@ -30,11 +30,23 @@ type Experiment struct {
 	Seed         uint64  `json:"seed"`          // seed of the split, initialisation and shuffling
 	// CheckpointDir, when set, is where Run saves the trained model (with the
 	// experiment and the test probabilities, for [Restore]); Run then
-	// restores it and compares the restored model's predictions with the
-	// original's.
-	CheckpointDir string            `json:"checkpoint_dir"`
-	OnStep        progress.OnStepFn `json:"-"` // every training step; see classify.Config.OnStep
+	// restores it and fails unless the restored model's predictions are the
+	// trained model's (within [RoundTripTolerance]). A folder that already
+	// holds a model is refused before training unless Overwrite is set.
+	CheckpointDir string `json:"checkpoint_dir"`
+	// Overwrite lets Run replace a model already saved in CheckpointDir
+	// (the old checkpoint is removed once the new one is on disk).
+	Overwrite bool `json:"-"`
+	// RoundTrip, without a CheckpointDir, has Run save the model in a
+	// temporary folder, restore and compare it, then remove the folder.
+	RoundTrip bool              `json:"-"`
+	OnStep    progress.OnStepFn `json:"-"` // every training step; see classify.Config.OnStep
 }
+
+// RoundTripTolerance is the largest |p - p_restored| a checkpoint round trip
+// accepts: a restored model computes the same float32 graph on the same
+// weights, so the difference is 0 on one backend and rounding across backends.
+const RoundTripTolerance = 1e-5
 
 // Default are the lesson's settings: 12 -> 64 (ReLU) -> 1, BCE, Adam 1e-3,
 // batch 64, 100 epochs, 80/20 split, seed 42.
@@ -96,26 +108,40 @@ type Report struct {
 	TestWines            int                   `json:"test_wines"`
 	// RestoredMaxDiff is max |p - p_restored| over the test wines after the
 	// checkpoint round trip (absent without a checkpoint).
-	RestoredMaxDiff    *float64 `json:"restored_max_abs_diff,omitempty"`
-	CheckpointDir      string   `json:"checkpoint_dir,omitempty"`
-	Seconds            float64  `json:"seconds"` // training time
-	Backend            string   `json:"backend"`
-	BackendDescription string   `json:"backend_description"`
+	RestoredMaxDiff *float64 `json:"restored_max_abs_diff,omitempty"`
+	// CheckpointDir is where the model is saved (absent when the round trip
+	// went through a temporary folder, CheckpointTemporary, now removed).
+	CheckpointDir       string  `json:"checkpoint_dir,omitempty"`
+	CheckpointTemporary bool    `json:"checkpoint_temporary,omitempty"`
+	Seconds             float64 `json:"seconds"` // training time
+	Backend             string  `json:"backend"`
+	BackendDescription  string  `json:"backend_description"`
 	// LossEvery10 is the mean training loss of every 10th epoch, keyed by
 	// the epoch, as the lesson prints it.
 	LossEvery10 map[string]float64 `json:"train_loss_every_10_epochs"`
 }
 
 // Run loads the table, splits, standardises, trains and scores the lesson's
-// wine classifier, and with a CheckpointDir saves it and checks the restored
-// model. It stops with ctx's error when ctx is cancelled.
+// wine classifier, and with a CheckpointDir (or RoundTrip) saves it and
+// checks that the restored model predicts the same probabilities. It stops
+// with ctx's error when ctx is cancelled.
 func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
+	dir := e.CheckpointDir
+	if dir != "" && !e.Overwrite && classify.HasCheckpoint(dir) {
+		return nil, fmt.Errorf("wine: %s already holds a saved model: save into a fresh folder, or replace it with --overwrite (Experiment.Overwrite)", dir)
+	}
 	r, err := e.split()
 	if err != nil {
 		return nil, err
+	}
+	if dir == "" && e.RoundTrip {
+		if dir, err = os.MkdirTemp("", "physnb-wine-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
 	}
 	r.Model = classify.New(b, MLP(e.Hidden), 1).Seed(int64(e.Seed)).Standardize(r.Train)
 	stop := func(progress.Step) error { return ctx.Err() }
@@ -127,20 +153,29 @@ func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error)
 	if err := r.score(); err != nil {
 		return nil, err
 	}
-	if e.CheckpointDir != "" {
-		if err := r.save(); err != nil {
+	if dir != "" {
+		if err := r.save(dir); err != nil {
 			return nil, err
 		}
-		restored, err := Restore(b, e.CheckpointDir)
+		// Restore compares the restored model's predictions with the saved
+		// ones, r.Probs, and fails beyond RoundTripTolerance.
+		restored, err := Restore(b, dir)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("wine: checkpoint round trip: %w", err)
 		}
-		r.RestoredMaxDiff = 0
-		for i := range restored.Probs {
-			r.RestoredMaxDiff = math.Max(r.RestoredMaxDiff, math.Abs(restored.Probs[i]-r.Probs[i]))
-		}
+		r.RestoredMaxDiff = maxAbsDiff(restored.Probs, r.Probs)
 	}
-	return r.report(b), nil
+	rep := r.report(b)
+	rep.CheckpointTemporary = dir != "" && dir != e.CheckpointDir
+	return rep, nil
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
 }
 
 // split loads the table and splits it as e says.
@@ -189,50 +224,71 @@ const (
 	probsFile      = "test_probabilities.json"
 )
 
-// save writes the model, the experiment and the test probabilities.
-func (r *Result) save() error {
-	dir := r.Experiment.CheckpointDir
-	if err := r.Model.Save(dir); err != nil {
-		return err
-	}
+// save writes the model, the experiment and the test probabilities as one
+// checkpoint (replacing a model saved there before).
+func (r *Result) save(dir string) error {
+	files := map[string][]byte{}
 	for name, v := range map[string]any{experimentFile: r.Experiment, probsFile: r.Probs} {
 		b, err := json.Marshal(v)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
-		}
 		if err != nil {
 			return fmt.Errorf("wine: saving checkpoint in %s: %w", dir, err)
 		}
+		files[name] = b
 	}
-	return nil
+	_, err := r.Model.SaveWith(dir, files)
+	return err
+}
+
+// parseSaved decodes the experiment and the probabilities saved with a
+// checkpoint and checks them.
+func parseSaved(experiment, probs []byte) (Experiment, []float64, error) {
+	var e Experiment
+	var p []float64
+	if err := json.Unmarshal(experiment, &e); err != nil {
+		return e, nil, fmt.Errorf("%s: %w", experimentFile, err)
+	}
+	if err := e.Validate(); err != nil {
+		return e, nil, fmt.Errorf("%s: %w", experimentFile, err)
+	}
+	if err := json.Unmarshal(probs, &p); err != nil {
+		return e, nil, fmt.Errorf("%s: %w", probsFile, err)
+	}
+	for i, v := range p {
+		if !(v >= 0 && v <= 1) {
+			return e, nil, fmt.Errorf("%s: value %d is %v, not a probability", probsFile, i, v)
+		}
+	}
+	return e, p, nil
 }
 
 // Restore rebuilds a [Result] from a checkpoint written by [Experiment.Run]:
 // it reads the experiment saved with it, reloads the data and the same
 // split, restores the model, scores it, and compares its test probabilities
-// with those stored when the model was saved (RestoredMaxDiff). History is
-// nil.
+// with those stored when the model was saved (RestoredMaxDiff); a difference
+// beyond [RoundTripTolerance] is an error (the checkpoint does not belong to
+// this data). History is nil. If the newest checkpoint in dir is damaged,
+// the newest intact one is used and a line on stderr says so.
 func Restore(b compute.Backend, dir string) (*Result, error) {
-	var e Experiment
-	var saved []float64
-	for name, v := range map[string]any{experimentFile: &e, probsFile: &saved} {
-		raw, err := os.ReadFile(filepath.Join(dir, name))
-		if err == nil {
-			err = json.Unmarshal(raw, v)
-		}
-		if err != nil {
+	ck, err := checkpoints.Open(dir, os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("wine: %w", err)
+	}
+	var raw [2][]byte
+	for i, name := range []string{experimentFile, probsFile} {
+		if raw[i], err = ck.ReadFile(name); err != nil {
 			return nil, fmt.Errorf("wine: %s is not a checkpoint of the wine classifier: %w", dir, err)
 		}
 	}
-	e.CheckpointDir = dir
-	if err := e.Validate(); err != nil {
+	e, saved, err := parseSaved(raw[0], raw[1])
+	if err != nil {
 		return nil, fmt.Errorf("wine: checkpoint in %s: %w", dir, err)
 	}
+	e.CheckpointDir = dir
 	r, err := e.split()
 	if err != nil {
 		return nil, err
 	}
-	if r.Model, err = classify.Load(b, dir, MLP(e.Hidden), 1); err != nil {
+	if r.Model, err = classify.FromCheckpoint(b, ck, MLP(e.Hidden), 1); err != nil {
 		return nil, err
 	}
 	if err := r.score(); err != nil {
@@ -241,9 +297,10 @@ func Restore(b compute.Backend, dir string) (*Result, error) {
 	if len(saved) != len(r.Probs) {
 		return nil, fmt.Errorf("wine: saved predictions in %s do not match the test set (%d values for %d wines)", dir, len(saved), len(r.Probs))
 	}
-	r.RestoredMaxDiff = 0
-	for i := range saved {
-		r.RestoredMaxDiff = math.Max(r.RestoredMaxDiff, math.Abs(saved[i]-r.Probs[i]))
+	r.RestoredMaxDiff = maxAbsDiff(saved, r.Probs)
+	if r.RestoredMaxDiff > RoundTripTolerance {
+		return nil, fmt.Errorf("wine: the model restored from %s predicts up to %.3g away from the probabilities saved with it (tolerance %g): the checkpoint does not match its experiment or the data",
+			ck.Folder, r.RestoredMaxDiff, RoundTripTolerance)
 	}
 	return r, nil
 }
@@ -288,7 +345,10 @@ func (r *Report) String() string {
 	if r.ClassificationReport != nil {
 		s.WriteString(r.ClassificationReport.String())
 	}
-	if r.RestoredMaxDiff != nil {
+	switch {
+	case r.RestoredMaxDiff != nil && r.CheckpointTemporary:
+		fmt.Fprintf(&s, "checkpoint round trip through a temporary folder (removed; --save keeps one): max |p - p_restored| = %.3g\n", *r.RestoredMaxDiff)
+	case r.RestoredMaxDiff != nil:
 		fmt.Fprintf(&s, "checkpoint in %s restored: max |p - p_restored| = %.3g\n", r.CheckpointDir, *r.RestoredMaxDiff)
 	}
 	return s.String()

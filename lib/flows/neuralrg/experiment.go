@@ -2,8 +2,12 @@ package neuralrg
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
@@ -103,7 +107,9 @@ func (e Experiment) ExactBound() (float64, error) {
 // Train returns the trained model of e: loaded from Out if it holds a run
 // (then trained on up to Epochs steps in all), otherwise built from Config
 // and trained for Epochs steps; with Out set, saved every SaveEvery steps and
-// at the end.
+// at the end. A resumed run uses its saved configuration; what this run sets
+// differently, and a cosine schedule that ended before Epochs, is said on
+// Log and kept in the model's Notes.
 func (e Experiment) Train(ctx context.Context, b compute.Backend) (*Model, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
@@ -111,11 +117,16 @@ func (e Experiment) Train(ctx context.Context, b compute.Backend) (*Model, error
 	var m *Model
 	var err error
 	if e.Out != "" && HasCheckpoint(e.Out) {
-		if m, err = Load(b, e.Out); err != nil {
+		if m, err = load(b, e.Out, e.Log); err != nil {
 			return nil, err
 		}
+		m.Notes = e.resumeNotes(m)
 		if e.Log != nil {
-			fmt.Fprintf(e.Log, "resuming the run in %s after %d steps (its saved configuration is used)\n", e.Out, len(m.History))
+			fmt.Fprintf(e.Log, "resuming the run in %s from checkpoint %s: %d steps, %d weight arrays restored (its saved configuration is used)\n",
+				e.Out, m.Resumed.Checkpoint, m.Resumed.Step, m.Resumed.Weights)
+			for _, n := range m.Notes {
+				fmt.Fprintf(e.Log, "note: %s\n", n)
+			}
 		}
 	} else if m, err = New(b, e.Config); err != nil {
 		return nil, err
@@ -141,12 +152,42 @@ func (e Experiment) Train(ctx context.Context, b compute.Backend) (*Model, error
 			return nil, err
 		}
 	}
-	if e.Out != "" {
+	if e.Out != "" && !(sameDir(m.savedIn, e.Out) && m.savedStep == len(m.History)) {
 		if err := m.Save(e.Out); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// resumeNotes says how the resumed model m differs from what e asks for.
+func (e Experiment) resumeNotes(m *Model) []string {
+	var notes []string
+	saved, asked := m.Config, e.Config.withDefaults()
+	asked.Epochs = saved.Epochs
+	if saved != asked {
+		var a, s map[string]any
+		ja, _ := json.Marshal(asked)
+		js, _ := json.Marshal(saved)
+		json.Unmarshal(ja, &a)
+		json.Unmarshal(js, &s)
+		var diffs []string
+		for _, k := range slices.Sorted(maps.Keys(a)) {
+			if fmt.Sprint(a[k]) != fmt.Sprint(s[k]) {
+				diffs = append(diffs, fmt.Sprintf("%s %v (saved: %v)", k, a[k], s[k]))
+			}
+		}
+		notes = append(notes, "this run's settings differ from the saved run's, which are used: "+strings.Join(diffs, ", "))
+	}
+	c := m.Config
+	if c.Cosine && c.Epochs > 0 && e.Epochs > c.Epochs {
+		notes = append(notes, fmt.Sprintf("the saved run's cosine schedule spans %d steps; steps %d-%d keep its final learning rate %.3g (lr/20): start a fresh run for a schedule over %d steps",
+			c.Epochs, max(c.Epochs, len(m.History))+1, e.Epochs, m.LearningRate(c.Epochs), e.Epochs))
+	}
+	if len(m.History) >= e.Epochs {
+		notes = append(notes, fmt.Sprintf("the saved run already has %d steps (epochs %d): nothing to train", len(m.History), e.Epochs))
+	}
+	return notes
 }
 
 // Report is what [Experiment.Run] measured: the JSON of `physnb neuralrg
@@ -199,11 +240,16 @@ type Report struct {
 	AbsMagnetisationErr float64 `json:"abs_magnetisation_err"`
 	StructureFactor     float64 `json:"structure_factor"`
 	StructureFactorErr  float64 `json:"structure_factor_err"`
-	// Seconds of training (resumed runs included) and its throughput.
+	// Seconds of training steps (resumed runs included) and the throughput
+	// Epochs*Batch/Seconds.
 	Seconds          float64 `json:"seconds"`
 	SamplesPerSecond float64 `json:"samples_per_second"`
-	Backend          string  `json:"backend"`
-	Out              string  `json:"out,omitempty"`
+	// Resumed names the checkpoint a resumed run started from (absent for a
+	// fresh run); Notes says how the resumed run differs from what was asked.
+	Resumed *Resumed `json:"resumed,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
+	Backend string   `json:"backend"`
+	Out     string   `json:"out,omitempty"`
 	// History is the loss of every training step.
 	History []Point `json:"history"`
 	// Levels holds Experiment.Levels generated configurations, each read
@@ -250,6 +296,7 @@ func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error)
 		AbsMagnetisation: obs.AbsMagnetisation, AbsMagnetisationErr: obsErr.AbsMagnetisation,
 		StructureFactor: obs.StructureFactor, StructureFactorErr: obsErr.StructureFactor,
 		Seconds: m.TrainSeconds, Backend: backend.Describe(b), Out: e.Out, History: m.History,
+		Resumed: m.Resumed, Notes: m.Notes,
 	}
 	if m.TrainSeconds > 0 {
 		r.SamplesPerSecond = float64(len(m.History)*c.Batch) / m.TrainSeconds

@@ -35,7 +35,9 @@ package neuralrg
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -47,7 +49,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/physnb/physnb/lib/checkpoints"
 	"github.com/physnb/physnb/lib/flows"
 	"github.com/physnb/physnb/lib/ising"
 	"github.com/physnb/physnb/lib/progress"
@@ -171,15 +173,31 @@ type Model struct {
 	Trainer         *flows.Variational
 	// History of the training losses (one point per step).
 	History []Point
-	// TrainSeconds is the wall time spent in Train.
+	// TrainSeconds is the wall time of the training steps (saves and
+	// progress reports excluded), of earlier runs too after a resume; it is
+	// counted after every step, so a checkpoint saved mid-run carries it.
 	TrainSeconds float64
-	backend      compute.Backend
-	levels       *model.Exec
-	// ckpt is the checkpoint handler of the directory the model was loaded
-	// from or last saved to. It must be created once: creating a GoMLX
-	// checkpoint handler loads the newest checkpoint of its directory into
-	// the store, which would roll the weights back on every save.
-	ckpt *checkpoint.Handler
+	// Resumed describes the checkpoint the model was loaded from (nil for a
+	// fresh model).
+	Resumed *Resumed
+	// Notes say how a resumed run differs from what was asked (see
+	// [Experiment.Train]).
+	Notes   []string
+	backend compute.Backend
+	levels  *model.Exec
+	// savedIn is the folder the model was loaded from or last saved to, and
+	// savedStep the step of that checkpoint.
+	savedIn   string
+	savedStep int
+}
+
+// Resumed says which checkpoint a loaded model comes from.
+type Resumed struct {
+	Dir        string   `json:"dir"`
+	Checkpoint string   `json:"checkpoint"` // the checkpoint folder's name
+	Step       int      `json:"step"`       // steps the checkpoint holds
+	Weights    int      `json:"weights"`    // variables restored (flow weights, Adam moments, ...)
+	Skipped    []string `json:"skipped,omitempty"`
 }
 
 // New builds the model: the exact references, the layout, fresh weights and the trainer.
@@ -238,9 +256,8 @@ func (m *Model) Train(steps int, onStep progress.OnStepFn) error {
 	if steps < 0 {
 		return fmt.Errorf("neuralrg: steps=%d must be >= 0", steps)
 	}
-	start := time.Now()
-	defer func() { m.TrainSeconds += time.Since(start).Seconds() }()
 	for i := 0; i < steps; i++ {
+		start := time.Now()
 		if lr := m.LearningRate(len(m.History)); lr != m.Config.LearningRate || m.Config.Cosine {
 			if err := m.Trainer.SetLearningRate(lr); err != nil {
 				return err
@@ -250,6 +267,7 @@ func (m *Model) Train(steps int, onStep progress.OnStepFn) error {
 		if err != nil {
 			return err
 		}
+		m.TrainSeconds += time.Since(start).Seconds()
 		step := len(m.History) + 1
 		m.History = append(m.History, Point{Step: step, Loss: st.Loss, StdErr: st.StdErr})
 		if err := onStep.Call(progress.Step{Step: step, Total: m.Config.Epochs, Loss: st.Loss}); err != nil {
@@ -465,74 +483,169 @@ func (m *Model) Levels(n int) ([][]Level, error) {
 	return res, nil
 }
 
-// state is what Save writes next to the weights.
+// state is the run metadata saved in every checkpoint (and, as the run's
+// summary, next to them): the configuration, the history up to the
+// checkpoint's step and the training time.
 type state struct {
 	Config       Config  `json:"config"`
 	History      []Point `json:"history"`
 	TrainSeconds float64 `json:"train_seconds"`
+	// Parameters is the flow's number of weights, checked on loading.
+	Parameters int `json:"parameters,omitempty"`
 }
 
-const stateFile = "neuralrg.json"
+const (
+	stateFile = "neuralrg.json"
+	// keepSteps is how many checkpoints (of distinct steps) a run folder keeps.
+	keepSteps = 2
+	// maxHistory bounds the history a state file may hold, maxSavedL its lattice.
+	maxHistory = 100_000_000
+	maxSavedL  = 1024
+	// maxLayoutSites bounds the sites of all layers of a saved run's layout.
+	maxLayoutSites = 1 << 24
+)
 
-// Save writes a checkpoint of the weights and optimizer state (GoMLX
-// checkpoint format) and the configuration and history to dir.
+// parseState decodes and checks a state file.
+func parseState(b []byte) (*state, error) {
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, err
+	}
+	// Bounds first: Validate builds the layout, of L² sites per layer.
+	c := st.Config
+	if c.L < 2 || c.L > maxSavedL || c.Depth < 0 || c.Depth > 64 || c.Repeat < 0 || c.Repeat > 64 ||
+		c.L*c.L*(c.Depth+1)*(c.Repeat+1) > maxLayoutSites {
+		return nil, fmt.Errorf("config L=%d, depth %d, repeat %d: want 2 <= L <= %d, depth and repeat in [0, 64], and L²(depth+1)(repeat+1) <= %d",
+			c.L, c.Depth, c.Repeat, maxSavedL, maxLayoutSites)
+	}
+	if err := st.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if len(st.History) > maxHistory {
+		return nil, fmt.Errorf("a history of %d steps exceeds %d", len(st.History), maxHistory)
+	}
+	for i, p := range st.History {
+		if p.Step != i+1 {
+			return nil, fmt.Errorf("history entry %d is step %d, want %d", i, p.Step, i+1)
+		}
+	}
+	if !(st.TrainSeconds >= 0) || math.IsInf(st.TrainSeconds, 0) {
+		return nil, fmt.Errorf("train_seconds %v: want a finite value >= 0", st.TrainSeconds)
+	}
+	if st.Parameters < 0 {
+		return nil, fmt.Errorf("parameters %d: want >= 0", st.Parameters)
+	}
+	return &st, nil
+}
+
+// describe names the sizes of a configuration, for messages.
+func (c Config) describe() string {
+	c = c.withDefaults()
+	return fmt.Sprintf("L=%d, %s of depth %d (repeat %d), %d couplings per block, MLP %dx%d", c.L, c.Arch, c.Depth, c.Repeat, c.Blocks, c.MLPLayers, c.Hidden)
+}
+
+// Save writes a checkpoint of the weights and optimizer state, with the
+// configuration and history, to dir (package checkpoints: atomic, the
+// newest checkpoints of 2 distinct steps kept), and the run's summary
+// neuralrg.json next to them (atomically too). A folder holding another run
+// is refused.
 func (m *Model) Save(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("neuralrg: saving to %s: %w", dir, err)
+	if !sameDir(m.savedIn, dir) && HasCheckpoint(dir) {
+		return fmt.Errorf("neuralrg: %s already holds a saved run: resume it with Load, or remove it first", dir)
 	}
-	if m.ckpt == nil || !sameDir(m.ckpt.Dir(), dir) {
-		if HasCheckpoint(dir) {
-			return fmt.Errorf("neuralrg: %s already holds a saved run: resume it with Load, or remove it first", dir)
-		}
-		h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
-		if err != nil {
-			return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
-		}
-		m.ckpt = h
-	}
-	if err := m.ckpt.Save(); err != nil {
-		return fmt.Errorf("neuralrg: checkpoint in %s: %w", dir, err)
-	}
-	js, err := json.MarshalIndent(state{m.Config, m.History, m.TrainSeconds}, "", " ")
+	js, err := json.MarshalIndent(state{m.Config, m.History, m.TrainSeconds, m.Flow.NumParameters()}, "", " ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, stateFile), js, 0o644)
+	step := len(m.History)
+	if _, err := checkpoints.Save(dir, m.Flow.Store(), step, map[string][]byte{stateFile: js}, keepSteps); err != nil {
+		return fmt.Errorf("neuralrg: %w", err)
+	}
+	m.savedIn, m.savedStep = dir, step
+	if err := checkpoints.WriteFile(filepath.Join(dir, stateFile), js, 0o644); err != nil {
+		return fmt.Errorf("neuralrg: %w", err)
+	}
+	return nil
 }
 
 func sameDir(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
 	a, errA := filepath.Abs(a)
 	b, errB := filepath.Abs(b)
 	return errA == nil && errB == nil && a == b
 }
 
-// HasCheckpoint reports whether dir holds a saved run.
+// HasCheckpoint reports whether dir holds a saved run (its checkpoints or
+// its summary neuralrg.json, intact or not).
 func HasCheckpoint(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, stateFile))
-	return err == nil
+	return err == nil || checkpoints.Has(dir)
 }
 
-// Load rebuilds a saved model from dir (configuration, history, weights and
-// Adam moments), ready to continue training or to sample.
-func Load(b compute.Backend, dir string) (*Model, error) {
-	js, err := os.ReadFile(filepath.Join(dir, stateFile))
+// Load rebuilds a saved model from the newest intact checkpoint in dir
+// (configuration, history, weights and Adam moments), ready to continue
+// training or to sample; damaged newer checkpoints are skipped with a line on
+// stderr. It fails, saying what is missing, rather than return a model whose
+// weights it did not restore: when dir has the run's neuralrg.json but no
+// intact checkpoint, when the weights do not fit the configuration saved
+// with them, or when that configuration differs from the summary's.
+func Load(b compute.Backend, dir string) (*Model, error) { return load(b, dir, os.Stderr) }
+
+func load(b compute.Backend, dir string, log io.Writer) (*Model, error) {
+	summary, summaryErr := os.ReadFile(filepath.Join(dir, stateFile))
+	ck, err := checkpoints.Open(dir, log)
 	if err != nil {
+		if summaryErr == nil && errors.Is(err, checkpoints.ErrNoCheckpoint) {
+			steps := "a run"
+			if st, perr := parseState(summary); perr == nil {
+				steps = fmt.Sprintf("a run of %d steps", len(st.History))
+			}
+			return nil, fmt.Errorf("neuralrg: %s holds %s (%s) but no weights to resume it from: %w; "+
+				"put the checkpoint folders back, or move %s away (or choose another --out) to start afresh",
+				dir, stateFile, steps, err, dir)
+		}
 		return nil, fmt.Errorf("neuralrg: no saved run in %s: %w", dir, err)
 	}
-	var st state
-	if err := json.Unmarshal(js, &st); err != nil {
-		return nil, fmt.Errorf("neuralrg: reading %s: %w", filepath.Join(dir, stateFile), err)
+	raw, err := ck.ReadFile(stateFile)
+	if err != nil {
+		return nil, fmt.Errorf("neuralrg: checkpoint %s has no run metadata: %w", ck.Folder, err)
+	}
+	st, err := parseState(raw)
+	if err != nil {
+		return nil, fmt.Errorf("neuralrg: reading %s of checkpoint %s: %w", stateFile, ck.Folder, err)
+	}
+	if !ck.Legacy() && len(st.History) != ck.Step {
+		return nil, fmt.Errorf("neuralrg: checkpoint %s holds a history of %d steps but was saved at step %d", ck.Folder, len(st.History), ck.Step)
+	}
+	if summaryErr == nil && !ck.Legacy() {
+		sum, err := parseState(summary)
+		if err != nil {
+			return nil, fmt.Errorf("neuralrg: %s: %w (the checkpoints in %s are intact: restore the file from %s, or remove it)",
+				filepath.Join(dir, stateFile), err, dir, filepath.Join(ck.Folder, stateFile))
+		}
+		if sum.Config != st.Config {
+			return nil, fmt.Errorf("neuralrg: %s describes %s, but checkpoint %s was saved with %s: "+
+				"the file was edited or belongs to another run; restore it from %s, or move %s away to start afresh",
+				filepath.Join(dir, stateFile), sum.Config.describe(), ck.Name, st.Config.describe(), filepath.Join(ck.Folder, stateFile), dir)
+		}
 	}
 	m, err := New(b, st.Config)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("neuralrg: the configuration saved in %s: %w", ck.Folder, err)
 	}
-	h, err := checkpoint.Build(m.Flow.Store()).Dir(dir).Keep(2).Done()
+	if st.Parameters > 0 && st.Parameters != m.Flow.NumParameters() {
+		return nil, fmt.Errorf("neuralrg: checkpoint %s was saved from a flow of %d weights; its configuration (%s) builds one of %d",
+			ck.Folder, st.Parameters, st.Config.describe(), m.Flow.NumParameters())
+	}
+	n, err := ck.Restore(m.Flow.Store())
 	if err != nil {
-		return nil, fmt.Errorf("neuralrg: loading weights from %s: %w", dir, err)
+		return nil, fmt.Errorf("neuralrg: the weights in %s do not fit the configuration saved with them (%s): %w", dir, st.Config.describe(), err)
 	}
-	m.ckpt = h
 	m.History, m.TrainSeconds = st.History, st.TrainSeconds
 	m.Trainer.Skip(len(st.History))
+	m.savedIn, m.savedStep = dir, len(st.History)
+	m.Resumed = &Resumed{Dir: dir, Checkpoint: ck.Name, Step: len(st.History), Weights: n, Skipped: ck.Skipped}
 	return m, nil
 }
