@@ -18,6 +18,14 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 src, dst, kernel, timeout, mode = sys.argv[1:6]
 nb = nbformat.read(src, as_version=4)
 code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+# The run's mode wins over the notebook's own switch (PHYSNB_QUICK in the
+# kernel's environment); the executed copy says the mode it ran in, so that a
+# page of the gallery does not show "%env PHYSNB_MODE=quick" above a full run.
+MODE_LINE = re.compile(r"^(%env\s+PHYSNB_MODE\s*=\s*)\S*", re.MULTILINE)
+if mode in ("quick", "full"):
+    for i in code:
+        nb.cells[i].source = MODE_LINE.sub(lambda m: m.group(1) + mode, nb.cells[i].source)
 client = NotebookClient(nb, kernel_name=kernel, timeout=int(timeout), allow_errors=True,
                         resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}})
 

@@ -236,6 +236,34 @@ func TestNewNotebookRuns(t *testing.T) {
 	if !strings.Contains(out.String(), "mode: quick | steps: 200") {
 		t.Errorf("the parameter cell must run in quick mode with its quick values: %q", out.String())
 	}
+
+	// Run in full mode, the executed copy shows the switch as it ran.
+	rep, err = Run(Options{Dir: dir, Out: t.TempDir(), Kernel: "physnb-cpu", Timeout: 5 * time.Minute, Names: []string{name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Notebooks[0]; !r.OK {
+		t.Fatalf("the new notebook fails in full mode: %s", r.Summary)
+	}
+	if ex, err = read(filepath.Join(rep.Out, "executed", name+".ipynb")); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	for _, o := range ex.Cells[2].Outputs {
+		out.WriteString(JoinSource(o.Text))
+	}
+	src := JoinSource(ex.Cells[2].Source)
+	if !strings.Contains(src, "%env PHYSNB_MODE=full") || strings.Contains(src, "PHYSNB_MODE=quick") ||
+		!strings.Contains(out.String(), `PHYSNB_MODE="full"`) || !strings.Contains(out.String(), "mode: full") {
+		t.Errorf("a full run's executed copy must show the switch at full and run in full mode:\n%s\n%s", src, out.String())
+	}
+	m, err := LoadManifest(rep.Out)
+	if err != nil || len(m.Notebooks) != 1 {
+		t.Fatalf("the run's manifest: %v, %v", m, err)
+	}
+	if h, err := CodeHash(p); err != nil || h != m.Notebooks[0].CodeSHA256 {
+		t.Errorf("the recorded hash must be the notebook's own code (%s), not the executed copy's: %s, %v", h, m.Notebooks[0].CodeSHA256, err)
+	}
 }
 
 func TestRelinkNotebooks(t *testing.T) {
