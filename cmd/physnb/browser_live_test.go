@@ -4,14 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -371,17 +368,7 @@ type liveServer struct {
 // a random token, as a student's server runs (interactive: PHYSNB_STRICT and
 // PHYSNB_QUICK unset), and stops it and its kernels when the test ends.
 func startLiveJupyter(t *testing.T, dir string) liveServer {
-	tok := make([]byte, 24)
-	if _, err := rand.Read(tok); err != nil {
-		t.Fatal(err)
-	}
-	token := hex.EncodeToString(tok)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	token, port := jupyterTokenAndPort(t)
 	server := exec.Command("jupyter", "notebook", "--no-browser", "--allow-root",
 		fmt.Sprintf("--port=%d", port), "--ip=127.0.0.1", "--NotebookApp.token="+token, "--NotebookApp.password=",
 		"--notebook-dir="+dir)

@@ -198,22 +198,28 @@ func checkRendered(t *testing.T, url, pngPath string, height int) {
 	}
 }
 
+// jupyterTokenAndPort gives a Jupyter server of a test a random token (the
+// server keeps token authentication on, as a student's does) and a free port
+// on localhost.
+func jupyterTokenAndPort(t *testing.T) (token string, port int) {
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return hex.EncodeToString(tok), l.Addr().(*net.TCPAddr).Port
+}
+
 // checkLiveNotebook starts a Jupyter notebook server on the folder, with token
 // authentication on (a random token), and renders the notebook page as a user
 // would see it in the browser.
 func checkLiveNotebook(t *testing.T, dir, notebook, pngPath string) {
 	requireTool(t, "chromium", "install Debian's chromium (./install.sh --dev)")
-	tok := make([]byte, 24)
-	if _, err := rand.Read(tok); err != nil {
-		t.Fatal(err)
-	}
-	token := hex.EncodeToString(tok)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	token, port := jupyterTokenAndPort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	server := exec.CommandContext(ctx, "jupyter", "notebook", "--no-browser", "--allow-root",

@@ -18,9 +18,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/physnb/physnb/lib/internal/alloccheck"
 )
 
 // sharedBytes returns up to max bytes of a file of the shared data folder
@@ -54,21 +55,6 @@ func gunzipped(b []byte) int {
 	return max(int(n), len(b))
 }
 
-// boundedAlloc runs f and fails when it allocated more than 16 bytes per
-// byte of justified input plus 8 MiB: a header that promises gigabytes must
-// be refused, not believed.
-func boundedAlloc(t *testing.T, justified int, f func()) {
-	t.Helper()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	limit := uint64(16*justified) + 8<<20
-	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
-		t.Fatalf("allocated %d bytes for %d bytes of input (limit %d)", got, justified, limit)
-	}
-}
-
 func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("type,a,b\nwhite,1,2.5\nred,-3,4e2\n"), false)
 	f.Add([]byte("\ufeffx,y\n1,2\n"), false)
@@ -91,7 +77,7 @@ func FuzzReadCSV(f *testing.F) {
 		if noHeader {
 			opts = append(opts, NoHeader())
 		}
-		boundedAlloc(t, gunzipped(in), func() {
+		alloccheck.Bounded(t, gunzipped(in), func() {
 			c, err := ParseCSV(bytes.NewReader(in), "fuzz.csv", opts...)
 			if err != nil {
 				if !strings.Contains(err.Error(), "fuzz.csv") {
@@ -220,7 +206,7 @@ func FuzzReadIDX(f *testing.F) {
 		f.Add(gz(b))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, gunzipped(in), func() {
+		alloccheck.Bounded(t, gunzipped(in), func() {
 			x, err := readIDX(bytes.NewReader(in))
 			if err != nil {
 				return
@@ -255,7 +241,7 @@ func FuzzReadIDXImages(f *testing.F) {
 		f.Add(x, y)
 	}
 	f.Fuzz(func(t *testing.T, xb, yb []byte) {
-		boundedAlloc(t, gunzipped(xb)+gunzipped(yb), func() {
+		alloccheck.Bounded(t, gunzipped(xb)+gunzipped(yb), func() {
 			x, err := readIDX(bytes.NewReader(xb))
 			if err != nil {
 				return
@@ -318,7 +304,7 @@ func FuzzReadCIFAR10(f *testing.F) {
 	f.Add(bad)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, len(in), func() {
+		alloccheck.Bounded(t, len(in), func() {
 			im, err := readCIFAR(bytes.NewReader(in), "fuzz.bin", CIFAR10Classes)
 			if err != nil {
 				if !strings.Contains(err.Error(), "fuzz.bin") {
@@ -367,7 +353,7 @@ func FuzzReadCIFAR10Archive(f *testing.F) {
 	f.Add(both([]byte("a\nb\n"), realCIFAR(1)))
 	f.Add(tarGz("cifar-10-batches-bin/test_batch.bin")(realCIFAR(1)))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, gunzipped(in), func() {
+		alloccheck.Bounded(t, gunzipped(in), func() {
 			im, err := readCIFARArchive(bytes.NewReader(in), "fuzz.tar.gz", []string{"data_batch_1.bin"})
 			if err != nil {
 				if !strings.Contains(err.Error(), "fuzz.tar.gz") {

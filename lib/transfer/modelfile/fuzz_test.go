@@ -13,11 +13,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/physnb/physnb/lib/data"
+	"github.com/physnb/physnb/lib/internal/alloccheck"
 	"github.com/physnb/physnb/lib/transfer/modelfile"
 )
 
@@ -31,21 +31,6 @@ func sharedFile(name string) []byte {
 		}
 	}
 	return nil
-}
-
-// boundedAlloc runs f and fails when it allocated more than 16 bytes per
-// input byte plus 8 MiB: sizes a file states must be checked against the
-// bytes it holds, not believed.
-func boundedAlloc(t *testing.T, n int, f func()) {
-	t.Helper()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	limit := uint64(16*n) + 8<<20
-	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
-		t.Fatalf("allocated %d bytes for a %d-byte file (limit %d)", got, n, limit)
-	}
 }
 
 // checkTensor asserts that a decoded tensor's values fill its dimensions.
@@ -121,7 +106,7 @@ func FuzzDecodeModel(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, len(in), func() {
+		alloccheck.Bounded(t, len(in), func() {
 			m, err := modelfile.DecodeModel(in)
 			if err != nil {
 				return
@@ -143,7 +128,7 @@ func FuzzDecodeTensor(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, len(in), func() {
+		alloccheck.Bounded(t, len(in), func() {
 			x, err := modelfile.DecodeTensor(in)
 			if err != nil {
 				return
@@ -162,7 +147,7 @@ func FuzzReadTFLite(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		boundedAlloc(t, len(in), func() {
+		alloccheck.Bounded(t, len(in), func() {
 			tm, err := modelfile.DecodeTFLite(in)
 			if err != nil {
 				return
