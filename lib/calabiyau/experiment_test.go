@@ -25,7 +25,11 @@ func TestExperimentValidate(t *testing.T) {
 		"out of range 1..8":    func(e *SigmaExperiment) { e.K = 0 },
 		"want at least 50":     func(e *SigmaExperiment) { e.Points = 10 },
 		"want at least 0":      func(e *SigmaExperiment) { e.BalancedIterations = -1 },
-		"iteration points 60 are too few for 70 sections: want at least 70": func(e *SigmaExperiment) {
+		// 10¹² points of 256 + 64·35 bytes: beyond any machine.
+		"--points 1000000000000 needs about": func(e *SigmaExperiment) { e.Points = 1_000_000_000_000 },
+		// 10⁵ iterations x 10⁵ points x 35² products: 10¹³, over the 10¹² limit.
+		"--iteration-points 100000 means 1.2e+13 point-section products": func(e *SigmaExperiment) { e.BalancedIterations, e.IterationPoints = 100_000, 100_000 },
+		"--iteration-points 60 are too few for 70 sections: want at least 70": func(e *SigmaExperiment) {
 			e.K, e.BalancedIterations, e.IterationPoints = 4, 1, 60
 		},
 	}
@@ -42,7 +46,7 @@ func TestExperimentValidate(t *testing.T) {
 	donaldson := map[string]func(*DonaldsonExperiment){
 		"iterations 0: want at least 1": func(e *DonaldsonExperiment) { e.Iterations = 0 },
 		"want at least 70":              func(e *DonaldsonExperiment) { e.Points = 60 },
-		"eval points 10 are too few":    func(e *DonaldsonExperiment) { e.EvalPoints = 10 },
+		"--eval-points 10 are too few":  func(e *DonaldsonExperiment) { e.EvalPoints = 10 },
 		"out of range 1..8":             func(e *DonaldsonExperiment) { e.K = 9 },
 	}
 	for want, mod := range donaldson {

@@ -154,6 +154,8 @@ func human(b float64) string {
 
 func count(n float64) string {
 	switch {
+	case n >= 1e12:
+		return fmt.Sprintf("%.2g", n)
 	case n >= 1e9:
 		return fmt.Sprintf("%.3g billion", n/1e9)
 	case n >= 1e6:

@@ -97,4 +97,3 @@ func TestCheckOutputDir(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
