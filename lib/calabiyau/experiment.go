@@ -28,7 +28,11 @@ type Geometry struct {
 func (g Geometry) Setup() (*Quintic, *MonomialBasis, error) {
 	q, err := g.quintic()
 	if err != nil {
-		return nil, nil, fmt.Errorf("calabiyau: --family %s --psi %s: %s", g.Family, g.Psi, strings.TrimPrefix(err.Error(), "calabiyau: "))
+		return nil, nil, fmt.Errorf("calabiyau: --family %s --psi %s: %s (want family fermat with psi 0, or dwork with a complex psi like 10+3i, psi^5 != 1)",
+			g.Family, g.Psi, strings.TrimPrefix(err.Error(), "calabiyau: "))
+	}
+	if g.K < 1 || g.K > MaxDegree {
+		return nil, nil, fmt.Errorf("calabiyau: --k %d: want 1 to %d (the degree of the monomial sections)", g.K, MaxDegree)
 	}
 	b, err := NewReducedBasis(g.K)
 	if err != nil {
@@ -52,6 +56,11 @@ func checkPoints(flag string, points, sections int) error {
 // checkWork refuses iterations x points beyond maxPointWork, naming both flags.
 func checkWork(itFlag string, iterations int, ptFlag string, points, sections int) error {
 	n2 := float64(sections) * float64(sections)
+	if float64(iterations)*MinPoints*n2 > maxPointWork { // too many iterations at any sample size
+		return preflight.CheckSteps("calabiyau", itFlag, iterations, "point-section products", func(it int) float64 {
+			return float64(it) * float64(points) * n2
+		}, maxPointWork)
+	}
 	if err := preflight.CheckSteps("calabiyau", ptFlag, points, "point-section products", func(p int) float64 {
 		return float64(max(iterations, 1)) * float64(p) * n2
 	}, maxPointWork); err != nil {

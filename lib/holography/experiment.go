@@ -131,6 +131,9 @@ func budget(perClass, epochs, batch int) error {
 		return err
 	}
 	steps := func(n, ep int) float64 { return float64(ep) * math.Ceil(1.6*float64(n)/float64(batch)) }
+	if steps(1, epochs) > maxSteps { // too many epochs whatever the data
+		return preflight.CheckSteps("holography", "--epochs", epochs, "Adam steps", func(ep int) float64 { return steps(perClass, ep) }, maxSteps)
+	}
 	if err := preflight.CheckSteps("holography", "--n", perClass, "Adam steps", func(n int) float64 { return steps(n, epochs) }, maxSteps); err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func (e Experiment) Validate() error {
 			return bad("--modes %q: want some of %v", m, Modes)
 		}
 		if slices.Contains(e.Modes[:i], m) {
-			return bad("--modes: %q given twice", m)
+			return bad("--modes: %q given twice, want each mode at most once", m)
 		}
 	}
 	if e.Model != "" && e.Model != MobileNetV1 && e.Model != MobileNetV2 {
@@ -132,7 +132,7 @@ func (e Experiment) Validate() error {
 // modelMissing says where pretrained models come from when path is not a file.
 func modelMissing(path string) error {
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("transfer: pretrained model %s: %w\n  physnb does not ship ResNet weights: download resnet18-v1-7.onnx "+
+		return fmt.Errorf("transfer: --model %s: %w (want an ONNX or TFLite file)\n  physnb does not ship ResNet weights: download resnet18-v1-7.onnx "+
 			"from the ONNX model zoo (%s)\n  or export torchvision's resnet18 with torch.onnx.export, and pass its path; "+
 			"%q and %q name ImageNet MobileNets from the data folder", path, err, ResNet18Page, MobileNetV1, MobileNetV2)
 	}

@@ -93,6 +93,11 @@ func (e TrainExperiment) Validate() error {
 	}
 	n := float64(basis.Size())
 	perPoint := 256 + 8*n*n
+	if float64(e.PsiBatch)*10*perPoint > preflight.Share*float64(preflight.Memory()) { // too many moduli at any sample size
+		return preflight.CheckMemory("hnet", "--psi-batch", e.PsiBatch, func(b int) float64 {
+			return float64(e.Points) * float64(b) * perPoint
+		})
+	}
 	if err := preflight.CheckMemory("hnet", "--points", e.Points, func(p int) float64 {
 		return float64(p) * float64(e.PsiBatch) * perPoint
 	}); err != nil {

@@ -128,10 +128,12 @@ func (c Config) withDefaults() Config {
 }
 
 // MaxDepth and MaxHidden bound the network's layers (TEBD layers, MERA
-// repeats, couplings per block, hidden layers) and hidden units.
+// repeats, couplings per block, hidden layers) and hidden units, MaxL the
+// lattice (the memory check of an experiment is finer).
 const (
 	MaxDepth  = 64
 	MaxHidden = 4096
+	MaxL      = 512
 )
 
 // Validate reports the first bad parameter with its valid range.
@@ -140,14 +142,18 @@ func (c Config) Validate() error {
 	if !(c.T > 0) || math.IsInf(c.T, 0) {
 		return fmt.Errorf("neuralrg: -T %v: want a positive, finite temperature", c.T)
 	}
+	if c.L > MaxL { // before the layout is built
+		return fmt.Errorf("neuralrg: --L %d: want at most %d (the relaxation's N x N matrix, N = L², takes 8·L⁴ bytes)", c.L, MaxL)
+	}
+	if c.Depth > MaxDepth || c.Repeat > MaxDepth { // before the layout is built
+		return fmt.Errorf("neuralrg: --depth %d --repeat %d: want at most %d each", c.Depth, c.Repeat, MaxDepth)
+	}
 	if _, err := flows.NewLayout(c.Arch, c.L, c.Depth, c.Repeat); err != nil {
 		return fmt.Errorf("neuralrg: --arch %s --L %d --depth %d --repeat %d: %w", c.Arch, c.L, c.Depth, c.Repeat, err)
 	}
 	// The upper limits keep the graph to a size that compiles in seconds;
 	// the NeuralRG README's networks are far inside them.
 	switch {
-	case c.Depth > MaxDepth || c.Repeat > MaxDepth:
-		return fmt.Errorf("neuralrg: --depth %d --repeat %d: want at most %d each", c.Depth, c.Repeat, MaxDepth)
 	case c.Blocks < 1 || c.Blocks > MaxDepth:
 		return fmt.Errorf("neuralrg: --blocks %d: want 1 to %d coupling layers per block", c.Blocks, MaxDepth)
 	case c.MLPLayers < 1 || c.MLPLayers > MaxDepth:
@@ -155,8 +161,8 @@ func (c Config) Validate() error {
 	case c.Hidden < 1 || c.Hidden > MaxHidden:
 		return fmt.Errorf("neuralrg: --hidden %d: want 1 to %d hidden units", c.Hidden, MaxHidden)
 	}
-	if err := c.block().Validate(); err != nil {
-		return fmt.Errorf("neuralrg: --activation %q: %w", c.Activation, err)
+	if err := c.block().Validate(); err != nil || c.Activation == "" {
+		return fmt.Errorf("neuralrg: --activation %q: want a GoMLX activation: relu, tanh, swish, gelu, ...", c.Activation)
 	}
 	if c.Batch < 2 {
 		return fmt.Errorf("neuralrg: --batch %d: want at least 2", c.Batch)
