@@ -36,7 +36,6 @@ func TestFiniteJSONAgreesWithEncodingJSON(t *testing.T) {
 	want, _ := json.Marshal(v)
 	var bad []nonFinite
 	got, err := json.Marshal(walkJSON(reflect.ValueOf(v), "", &bad)) // the walk itself, not its shortcut
-	fv := any(nil)
 	if err != nil || len(bad) != 0 || !bytes.Equal(got, want) {
 		t.Errorf("got %s (%v, %v), want %s", got, err, bad, want)
 	}
@@ -47,8 +46,7 @@ func TestFiniteJSONAgreesWithEncodingJSON(t *testing.T) {
 		jsonOuter
 		Extra float64 `json:"extra"`
 	}{v, math.NaN()}
-	fv, bad = finiteJSON(w)
-	_ = fv
+	fv, bad := finiteJSON(w)
 	got, _ = json.Marshal(fv)
 	w.Extra = 0
 	want, _ = json.Marshal(w)

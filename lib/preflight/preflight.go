@@ -118,7 +118,7 @@ func CheckSteps(prefix, flag string, value int, what string, steps func(int) flo
 	if n <= maxSteps {
 		return nil
 	}
-	msg := fmt.Sprintf("%s: %s %d means %s %s (more than %s: days of computing)", prefix, flag, value, count(n), what, count(maxSteps))
+	msg := fmt.Sprintf("%s: %s %d means %s %s (more than the %s a run may take)", prefix, flag, value, count(n), what, count(maxSteps))
 	if best := largest(value, func(v int) bool { return steps(v) <= maxSteps }); best > 0 {
 		msg += fmt.Sprintf("; use at most %d", best)
 	} else {
