@@ -53,11 +53,11 @@ func TestCalabiYauSymmetricDonaldson(t *testing.T) {
 // Bad input gets an error naming the problem.
 func TestCalabiYauBadInput(t *testing.T) {
 	cases := map[string][]string{
-		"singular": {"sigma", "--psi", "1"},
-		"range":    {"sigma", "--k", "0"},
-		"too few":  {"sigma", "--points", "10"},
-		"unknown":  {"sigma", "--family", "k3"},
-		"complex":  {"sigma", "--psi", "ten"},
+		"singular":           {"sigma", "--psi", "1"},
+		"--k 0: want 1 to 8": {"sigma", "--k", "0"},
+		"too few":            {"sigma", "--points", "10"},
+		"unknown":            {"sigma", "--family", "k3"},
+		"complex":            {"sigma", "--psi", "ten"},
 	}
 	for want, args := range cases {
 		var v map[string]any

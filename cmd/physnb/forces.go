@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -40,27 +41,38 @@ func runForces(args []string) error {
 	}
 }
 
+// parseFloats reads "a,b,c": every field a finite number ("" is no numbers;
+// an empty field such as in "1,,2" is an error, never skipped).
 func parseFloats(s string) ([]float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		if strings.TrimSpace(f) == "" {
-			continue
+	for i, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			return nil, fmt.Errorf("%q: number %d is empty, want comma-separated numbers", s, i+1)
 		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a number", f)
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q: want a finite number", f)
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
-// parseVectors reads "x,y,z;x,y,z;...".
+// parseVectors reads "x,y,z;x,y,z;..." (a final ";" is allowed, an empty
+// vector between two is an error).
 func parseVectors(s string) ([][3]float64, error) {
 	var out [][3]float64
-	for _, p := range strings.Split(s, ";") {
+	parts := strings.Split(s, ";")
+	for i, p := range parts {
 		if strings.TrimSpace(p) == "" {
-			continue
+			if i == len(parts)-1 {
+				continue
+			}
+			return nil, fmt.Errorf("%q: vector %d is empty, want \"x,y,z;x,y,z;...\"", s, i+1)
 		}
 		v, err := parseFloats(p)
 		if err != nil {
@@ -85,15 +97,18 @@ func forcesLJ(args []string) error {
 	}
 	ds, err := parseFloats(*dists)
 	if err != nil {
-		return err
+		return fmt.Errorf("--distances: %w", err)
+	}
+	if len(ds) == 0 {
+		return fmt.Errorf("--distances %q: want at least one distance (Å), e.g. 2.5,3.0,5.0", *dists)
 	}
 	calc, err := lj.New(*eps, *sigma).Done()
 	if err != nil {
-		return err
+		return fmt.Errorf("--epsilon %g --sigma %g: %w", *eps, *sigma, err)
 	}
 	rows, err := calc.Dimers(ds)
 	if err != nil {
-		return err
+		return fmt.Errorf("--distances: %w", err)
 	}
 	if *asJSON {
 		return printJSON(map[string]any{"epsilon": *eps, "sigma": *sigma, "cutoff": calc.Rc, "dimers": rows})
@@ -129,8 +144,8 @@ func forcesTrain(args []string, manySeeds bool) error {
 	if manySeeds {
 		err = s.Validate()
 	}
-	if err != nil { // "forcefield: recipe ..." names the flag
-		return fmt.Errorf("--%s", strings.TrimPrefix(err.Error(), "forcefield: "))
+	if err != nil { // "forcefield: --recipe ..." names the flag
+		return err
 	}
 	b, err := backend.Default()
 	if err != nil {

@@ -41,7 +41,7 @@ func TestDescriptorsCommandErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"soap", "--positions", "0,0,0;0,0,0"}, "closer"},
-		{[]string{"soap", "--positions", "0,0,0;1,0,0", "--n-max", "0"}, "n_max"},
+		{[]string{"soap", "--positions", "0,0,0;1,0,0", "--n-max", "0"}, "--n-max 0: want 1 to 16"},
 		{[]string{"soap", "--positions", "0,0,0;1,0,0", "--species", "H,Xx"}, "unknown chemical species"},
 		{[]string{"soap", "--positions", "0,0;1,0,0"}, "3 coordinates"},
 		{[]string{"sine", "--positions", "0,0,0;1,0,0"}, "--cell"},

@@ -6,14 +6,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/holography"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -43,7 +42,7 @@ func runHolography(args []string) error {
 	fs.IntVar(&e.Epochs, "epochs", d.Epochs, "training epochs")
 	fs.IntVar(&e.PerClass, "n", d.PerClass, "samples per class (positive and negative)")
 	fs.Uint64Var(&e.Seed, "seed", d.Seed, "seed for data, initial metric and batches")
-	quick := fs.Bool("quick", false, "small run (200 per class, 20 epochs)")
+	quick := fs.Bool("quick", false, "small run (200 per class, 20 epochs; flags given explicitly win)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	out := fs.String("out", "", "directory for the figures (SVG)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -53,10 +52,13 @@ func runHolography(args []string) error {
 		return fmt.Errorf("--charge %g needs --metric rn (Q in [0, √3))", e.Charge)
 	}
 	if *quick {
-		e = e.Quick()
+		withExplicit(fs, func() { e = e.Quick() })
 	}
 	e.DataSeed = e.Seed
 	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := preflight.CheckOutputDir("--out", *out); err != nil {
 		return err
 	}
 	b, err := backend.Default()
@@ -74,13 +76,23 @@ func runHolography(args []string) error {
 		}
 	}
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(rep)
+		return printJSON(rep)
 	}
 	fmt.Printf("holography: %s (Q=%g), %s (start %s), %d layers, %d epochs, %d per class\n", rep.Metric, rep.Charge, rep.Param, rep.Start, rep.Layers, rep.Epochs, rep.PerClass)
 	fmt.Printf("  train loss %.4g, accuracy train %.3f / test %.3f (true metric: %.3f)\n", rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy, rep.TrueAccuracy)
 	fmt.Printf("  H relative error: RMS %.2f%% (initial %.2f%%), max %.2f%%; RMS distance from Schwarzschild %.2f%%\n", 100*rep.HRelErrRMS, 100*rep.HRelErrRMSInit, 100*rep.HRelErrMax, 100*rep.HDistSchwarzschild)
 	fmt.Printf("  params %.4g\n  %d steps, %.1f steps/s, %.1f s on %s\n", rep.Params, rep.Steps, rep.StepsPerSecond, rep.Seconds, rep.Backend)
 	return nil
+}
+
+// withExplicit runs apply (a --quick preset) and then sets again every flag
+// given on the command line, so that an explicit flag always wins over the
+// preset.
+func withExplicit(fs *flag.FlagSet, apply func()) {
+	given := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	apply()
+	fs.Visit(func(f *flag.Flag) { f.Value.Set(given[f.Name]) })
 }
 
 // flagGiven reports whether the flag name was given on the command line.
@@ -120,7 +132,7 @@ func runHolographyQCD(args []string) error {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(os.Stdout).Encode(rep)
+		return printJSON(rep)
 	}
 	fmt.Printf("holography qcd: %d epochs, %d per class: loss %.4g, accuracy train %.3f / test %.3f\n", rep.Epochs, rep.PerClass, rep.TrainLoss, rep.TrainAccuracy, rep.TestAccuracy)
 	fmt.Printf("  λ = %.4g, L = %.4g GeV⁻¹, H per layer %.3g\n  %.1f s on %s\n", rep.Lambda, rep.Radius, rep.H, rep.Seconds, rep.Backend)

@@ -28,10 +28,10 @@ func TestHolographyBadArguments(t *testing.T) {
 		want string
 	}{
 		{[]string{"train", "--metric", "rn", "--charge", "2"}, "Q"},
-		{[]string{"train", "--layers", "0"}, "at least 1"},
+		{[]string{"train", "--layers", "0"}, "--layers 0: want 1 to 1000"},
 		{[]string{"train", "--eta-uv", "0.1", "--eta-ir", "1"}, "out of order"},
 		{[]string{"train", "--param", "spline"}, "use ansatz, series or perlayer"},
-		{[]string{"train", "--param", "series", "--k", "1"}, "K ≥ 2"},
+		{[]string{"train", "--param", "series", "--k", "1"}, "want 2 ≤ K ≤ 8"},
 		{[]string{"fit"}, "usage"},
 	}
 	for _, c := range cases {

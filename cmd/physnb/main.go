@@ -13,7 +13,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -78,13 +77,6 @@ func main() {
 		}
 		os.Exit(1)
 	}
-}
-
-// printJSON writes v as indented JSON on stdout.
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // splitSub returns the subcommand and its arguments, or an error listing the valid ones.

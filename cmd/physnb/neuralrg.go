@@ -15,6 +15,7 @@ import (
 	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/flows/neuralrg"
 	"github.com/physnb/physnb/lib/ising"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -112,7 +113,7 @@ func nrgTrain(args []string) error {
 	fs.BoolVar(&e.Cosine, "cosine", d.Cosine, "cosine decay of the learning rate to lr/20 over --epochs")
 	fs.IntVar(&e.Samples, "samples", d.Samples, "samples for the final evaluation (loss, Metropolis), and measured flow proposals of the hybrid chain (observables)")
 	fs.IntVar(&e.LocalMoves, "local-moves", d.LocalMoves, "Gibbs moves of the relaxation between flow proposals in the hybrid chain (0: plain independence sampler)")
-	quick := fs.Bool("quick", false, "a short run (L=4, 40 steps, batch 128, lr 3e-3) for tests")
+	quick := fs.Bool("quick", false, "a short run (L=4, 40 steps, batch 128, lr 3e-3) for tests; flags given explicitly win")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	fs.StringVar(&e.Out, "out", d.Out, "checkpoint directory: resumes from it if it holds a run, saves into it")
 	fs.IntVar(&e.SaveEvery, "save-every", d.SaveEvery, "with --out, save a checkpoint every this many steps")
@@ -120,7 +121,13 @@ func nrgTrain(args []string) error {
 		return err
 	}
 	if *quick {
-		e = e.Quick()
+		withExplicit(fs, func() { e = e.Quick() })
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := preflight.CheckOutputDir("--out", e.Out); err != nil {
+		return err
 	}
 	b, err := backend.Default()
 	if err != nil {

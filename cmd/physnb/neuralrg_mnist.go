@@ -25,13 +25,16 @@ func nrgMNIST(args []string) error {
 	fs.IntVar(&e.TestImages, "test-images", d.TestImages, "test images for bits/dim (0: all 10000)")
 	fs.StringVar(&e.MNISTDir, "mnist-dir", d.MNISTDir, "folder with the MNIST idx files (default: the GoMNIST Go module, else the data store)")
 	fs.Uint64Var(&e.Seed, "seed", d.Seed, "random seed")
-	quick := fs.Bool("quick", false, "a short run (30 steps, batch 32, 2000 training and 256 test images) for tests")
+	quick := fs.Bool("quick", false, "a short run (30 steps, batch 32, 2000 training and 256 test images) for tests; flags given explicitly win")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *quick {
-		e = e.Quick()
+		withExplicit(fs, func() { e = e.Quick() })
+	}
+	if err := e.Validate(); err != nil {
+		return err
 	}
 	b, err := backend.Default()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/physnb/physnb/lib/notebooks"
+	"github.com/physnb/physnb/lib/preflight"
 )
 
 func init() {
@@ -70,6 +71,12 @@ func runNotebooksCmd(args []string) error {
 			fmt.Printf("%-36s %s\n", strings.TrimSuffix(filepath.Base(p), ".ipynb"), notebooks.Title(p))
 		}
 		return nil
+	}
+	if *timeout <= 0 {
+		return fmt.Errorf("--timeout %v: want a positive time limit for one cell, e.g. 30m", *timeout)
+	}
+	if err := preflight.CheckOutputDir("--out", *out); err != nil {
+		return err
 	}
 	report, err := notebooks.Run(notebooks.Options{Dir: *dir, Out: *out, Kernel: *kernel, Quick: *quick,
 		Timeout: *timeout, Names: fs.Args(), Log: os.Stderr, Publish: *publish})

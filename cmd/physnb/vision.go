@@ -14,6 +14,7 @@ import (
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/bench"
 	"github.com/physnb/physnb/lib/classify"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 	"github.com/physnb/physnb/lib/vision"
 	"github.com/physnb/physnb/lib/wine"
@@ -42,6 +43,9 @@ func runWine(args []string) error {
 		return err
 	}
 	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := preflight.CheckOutputDir("--save", e.CheckpointDir); err != nil {
 		return err
 	}
 	b, err := backend.Default()
@@ -92,6 +96,9 @@ func visionCNN(args []string) error {
 		e.Dataset = vision.DefaultDataset()
 	}
 	if err := e.Validate(); err != nil {
+		return err
+	}
+	if err := preflight.CheckOutputDir("--save", e.CheckpointDir); err != nil {
 		return err
 	}
 	b, err := backend.Parallel() // a ConvNet's step is a few large operations: run them side by side

@@ -89,11 +89,11 @@ func TestVisionCNNAndWineBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{runVision, []string{"cnn", "--dataset", "fashion", "--batch", "0"}, "batch size 0: want at least 1"},
+		{runVision, []string{"cnn", "--dataset", "fashion", "--batch", "0"}, "--batch 0: want 1 to"},
 		{runVision, []string{"cnn", "--dataset", "mnist"}, `dataset "mnist"`},
 		{runVision, []string{"cnn", "--dataset", "fashion", "--train-limit", "-1"}, "want 0 (all) or more"},
-		{runWine, []string{"--epochs", "0"}, "epochs 0: want at least 1"},
-		{runWine, []string{"--batch", "0"}, "batch size 0: want at least 1"},
+		{runWine, []string{"--epochs", "0"}, "--epochs 0: want 1 to"},
+		{runWine, []string{"--batch", "0"}, "--batch 0: want at least 1"},
 	} {
 		if err := c.run(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.args, err, c.want)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -26,10 +28,47 @@ type Geometry struct {
 func (g Geometry) Setup() (*Quintic, *MonomialBasis, error) {
 	q, err := g.quintic()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("calabiyau: --family %s --psi %s: %s (want family fermat with psi 0, or dwork with a complex psi like 10+3i, psi^5 != 1)",
+			g.Family, g.Psi, strings.TrimPrefix(err.Error(), "calabiyau: "))
+	}
+	if g.K < 1 || g.K > MaxDegree {
+		return nil, nil, fmt.Errorf("calabiyau: --k %d: want 1 to %d (the degree of the monomial sections)", g.K, MaxDegree)
 	}
 	b, err := NewReducedBasis(g.K)
-	return q, b, err
+	if err != nil {
+		return nil, nil, fmt.Errorf("calabiyau: --k %d: %s", g.K, strings.TrimPrefix(err.Error(), "calabiyau: "))
+	}
+	return q, b, nil
+}
+
+// Rough sizes for the budgets of the experiments: a point's coordinates,
+// weight and sections (16 bytes per complex number, some copies), and the
+// most point-section products (points x N²) a run may take, about an hour.
+const maxPointWork = 1e12
+
+func bytesPerPoint(sections int) float64 { return 256 + 64*float64(sections) }
+
+// checkPoints refuses a sample of points (the flag's value) beyond memory.
+func checkPoints(flag string, points, sections int) error {
+	return preflight.CheckMemory("calabiyau", flag, points, func(p int) float64 { return float64(p) * bytesPerPoint(sections) })
+}
+
+// checkWork refuses iterations x points beyond maxPointWork, naming both flags.
+func checkWork(itFlag string, iterations int, ptFlag string, points, sections int) error {
+	n2 := float64(sections) * float64(sections)
+	if float64(iterations)*MinPoints*n2 > maxPointWork { // too many iterations at any sample size
+		return preflight.CheckSteps("calabiyau", itFlag, iterations, "point-section products", func(it int) float64 {
+			return float64(it) * float64(points) * n2
+		}, maxPointWork)
+	}
+	if err := preflight.CheckSteps("calabiyau", ptFlag, points, "point-section products", func(p int) float64 {
+		return float64(max(iterations, 1)) * float64(p) * n2
+	}, maxPointWork); err != nil {
+		return err
+	}
+	return preflight.CheckSteps("calabiyau", itFlag, iterations, "point-section products", func(it int) float64 {
+		return float64(it) * float64(points) * n2
+	}, maxPointWork)
 }
 
 func (g Geometry) quintic() (*Quintic, error) {
@@ -86,14 +125,26 @@ func (e SigmaExperiment) Validate() error {
 	}
 	switch {
 	case e.Points < MinPoints:
-		return fmt.Errorf("calabiyau: points %d are too few: want at least %d", e.Points, MinPoints)
+		return fmt.Errorf("calabiyau: --points %d are too few: want at least %d", e.Points, MinPoints)
 	case e.BalancedIterations < 0:
-		return fmt.Errorf("calabiyau: balanced iterations %d: want at least 0", e.BalancedIterations)
+		return fmt.Errorf("calabiyau: --balanced-iterations %d: want at least 0", e.BalancedIterations)
 	case e.BalancedIterations > 0 && (e.IterationPoints < MinPoints || e.IterationPoints < b.Size()):
-		return fmt.Errorf("calabiyau: iteration points %d are too few for %d sections: want at least %d",
+		return fmt.Errorf("calabiyau: --iteration-points %d are too few for %d sections: want at least %d",
 			e.IterationPoints, b.Size(), max(MinPoints, b.Size()))
 	}
-	return nil
+	if err := checkPoints("--points", e.Points, b.Size()); err != nil {
+		return err
+	}
+	if err := checkWork("--balanced-iterations", 1, "--points", e.Points, b.Size()); err != nil {
+		return err
+	}
+	if e.BalancedIterations == 0 {
+		return nil
+	}
+	if err := checkPoints("--iteration-points", e.IterationPoints, b.Size()); err != nil {
+		return err
+	}
+	return checkWork("--balanced-iterations", e.BalancedIterations, "--iteration-points", e.IterationPoints, b.Size())
 }
 
 // Run measures. The computation is on the host (complex128); b is not used
@@ -190,14 +241,25 @@ func (e DonaldsonExperiment) Validate() error {
 	}
 	switch {
 	case e.Iterations < 1:
-		return fmt.Errorf("calabiyau: iterations %d: want at least 1", e.Iterations)
+		return fmt.Errorf("calabiyau: --iterations %d: want at least 1", e.Iterations)
 	case e.Points < MinPoints || e.Points < b.Size():
-		return fmt.Errorf("calabiyau: points %d per iteration are too few for %d sections: want at least %d",
+		return fmt.Errorf("calabiyau: --points %d per iteration are too few for %d sections: want at least %d",
 			e.Points, b.Size(), max(MinPoints, b.Size()))
 	case e.EvalPoints < MinPoints:
-		return fmt.Errorf("calabiyau: eval points %d are too few: want at least %d", e.EvalPoints, MinPoints)
+		return fmt.Errorf("calabiyau: --eval-points %d are too few: want at least %d", e.EvalPoints, MinPoints)
 	}
-	return nil
+	for _, c := range []struct {
+		flag string
+		n    int
+	}{{"--points", e.Points}, {"--eval-points", e.EvalPoints}} {
+		if err := checkPoints(c.flag, c.n, b.Size()); err != nil {
+			return err
+		}
+	}
+	if err := checkWork("--iterations", 2, "--eval-points", e.EvalPoints, b.Size()); err != nil {
+		return err
+	}
+	return checkWork("--iterations", e.Iterations, "--points", e.Points, b.Size())
 }
 
 // Run iterates. The computation is on the host (complex128); b is not used

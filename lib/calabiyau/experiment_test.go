@@ -22,10 +22,14 @@ func TestExperimentValidate(t *testing.T) {
 		"want fermat or dwork": func(e *SigmaExperiment) { e.Family = "k3" },
 		"no modulus":           func(e *SigmaExperiment) { e.Family = "fermat" },
 		"like 10+3i":           func(e *SigmaExperiment) { e.Psi = "ten" },
-		"out of range 1..8":    func(e *SigmaExperiment) { e.K = 0 },
+		"want 1 to 8":          func(e *SigmaExperiment) { e.K = 0 },
 		"want at least 50":     func(e *SigmaExperiment) { e.Points = 10 },
 		"want at least 0":      func(e *SigmaExperiment) { e.BalancedIterations = -1 },
-		"iteration points 60 are too few for 70 sections: want at least 70": func(e *SigmaExperiment) {
+		// 10¹² points of 256 + 64·35 bytes: beyond any machine.
+		"--points 1000000000000 needs about": func(e *SigmaExperiment) { e.Points = 1_000_000_000_000 },
+		// 10⁵ iterations x 10⁵ points x 35² products: 10¹³, over the 10¹² limit.
+		"--iteration-points 100000 means 1.2e+13 point-section products": func(e *SigmaExperiment) { e.BalancedIterations, e.IterationPoints = 100_000, 100_000 },
+		"--iteration-points 60 are too few for 70 sections: want at least 70": func(e *SigmaExperiment) {
 			e.K, e.BalancedIterations, e.IterationPoints = 4, 1, 60
 		},
 	}
@@ -42,8 +46,8 @@ func TestExperimentValidate(t *testing.T) {
 	donaldson := map[string]func(*DonaldsonExperiment){
 		"iterations 0: want at least 1": func(e *DonaldsonExperiment) { e.Iterations = 0 },
 		"want at least 70":              func(e *DonaldsonExperiment) { e.Points = 60 },
-		"eval points 10 are too few":    func(e *DonaldsonExperiment) { e.EvalPoints = 10 },
-		"out of range 1..8":             func(e *DonaldsonExperiment) { e.K = 9 },
+		"--eval-points 10 are too few":  func(e *DonaldsonExperiment) { e.EvalPoints = 10 },
+		"want 1 to 8":                   func(e *DonaldsonExperiment) { e.K = 9 },
 	}
 	for want, mod := range donaldson {
 		e := DefaultDonaldson()
@@ -123,7 +127,7 @@ func TestStudyValidate(t *testing.T) {
 	d := DefaultDegreeStudy()
 	for want, mod := range map[string]func(*DegreeStudy){
 		"want at least one k in 1..8":      func(d *DegreeStudy) { d.Degrees = nil },
-		"out of range 1..8":                func(d *DegreeStudy) { d.Degrees = []int{1, 9} },
+		"want 1 to 8":                      func(d *DegreeStudy) { d.Degrees = []int{1, 9} },
 		"extra points -1: want at least 0": func(d *DegreeStudy) { d.ExtraPoints = -1 },
 		"no modulus":                       func(d *DegreeStudy) { d.Base.Psi = "1+1i" },
 	} {

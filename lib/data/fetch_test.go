@@ -273,3 +273,41 @@ func TestMissingNamesTheDebianPackage(t *testing.T) {
 		t.Fatalf("the message must name the download and the Debian package:\n%s", msg)
 	}
 }
+
+// An interrupted download's temporary file is removed by the next download
+// of the same file once stale (a fresh one may be another process's), and a
+// failed download into a data folder that did not exist leaves no folder.
+func TestFetchCleansUp(t *testing.T) {
+	quiet(t)
+	content := []byte("abc\n")
+	s, _ := server(t, map[string][]byte{"/f.csv": content})
+	dir := filepath.Join(t.TempDir(), "data")
+	t.Setenv(EnvVar, dir)
+
+	// A failed fetch into a data folder that does not exist yet.
+	off := Entry{Name: "deep/er/g.csv", URL: s.URL + "/absent", Size: 3, SHA256: sum([]byte("abc"))}
+	if _, err := Fetch(off); err == nil {
+		t.Fatal("fetching a missing URL succeeded")
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed fetch left the data folder %s (%v)", dir, err)
+	}
+
+	e := Entry{Name: "test/f.csv", URL: s.URL + "/f.csv", Size: int64(len(content)), SHA256: sum(content)}
+	sub := filepath.Join(dir, "test")
+	os.MkdirAll(sub, 0o755)
+	stale, fresh := filepath.Join(sub, ".f.csv.123.part"), filepath.Join(sub, ".f.csv.456.part")
+	os.WriteFile(stale, []byte("half"), 0o644)
+	os.WriteFile(fresh, []byte("half"), 0o644)
+	old := time.Now().Add(-2 * StalePart)
+	os.Chtimes(stale, old, old)
+	if _, err := Fetch(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the stale %s is still there", stale)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("the recent %s was removed: %v", fresh, err)
+	}
+}

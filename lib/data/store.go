@@ -346,19 +346,33 @@ func open(ctx context.Context, url string) (io.ReadCloser, error) {
 }
 
 // fetchTo writes e to dst through a temporary file, verifying it first.
+// A download that fails removes its temporary file and every folder it
+// created; temporary files of the same name that an interrupted download
+// left behind (no change for StalePart) are removed first.
 func fetchTo(ctx context.Context, e Entry, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	dir := filepath.Dir(dst)
+	existing := dir // the deepest folder that was there before
+	for {
+		if _, err := os.Stat(existing); err == nil || filepath.Dir(existing) == existing {
+			break
+		}
+		existing = filepath.Dir(existing)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.part")
-	if err != nil {
-		return err
-	}
+	removeStaleParts(dir, filepath.Base(dst))
 	keep := false
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*.part")
+	if err != nil {
+		removeEmptyParents(dir, existing)
+		return err
+	}
 	defer func() {
 		if !keep {
 			tmp.Close()
 			os.Remove(tmp.Name())
+			removeEmptyParents(dir, existing)
 		}
 	}()
 	if Progress != nil {
@@ -403,6 +417,21 @@ func fetchTo(ctx context.Context, e Entry, dst string) error {
 	}
 	keep = true
 	return nil
+}
+
+// StalePart is how long a temporary download file may go unchanged before
+// a new download of the same file takes it for the remains of an
+// interrupted one and removes it (a running download writes continually).
+const StalePart = 10 * time.Minute
+
+// removeStaleParts removes the ".BASE.*.part" files in dir unchanged for StalePart.
+func removeStaleParts(dir, base string) {
+	parts, _ := filepath.Glob(filepath.Join(dir, "."+base+".*.part"))
+	for _, p := range parts {
+		if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > StalePart {
+			os.Remove(p)
+		}
+	}
 }
 
 // removeEmptyParents removes dir and its parents below top while they are

@@ -48,7 +48,7 @@ func Recipe(name string) (Config, error) {
 	case "robust":
 		return Robust(), nil
 	}
-	return Config{}, fmt.Errorf("forcefield: recipe %q: want robust or lesson", name)
+	return Config{}, fmt.Errorf("forcefield: --recipe %q: want robust or lesson", name)
 }
 
 // LessonDataset builds the lesson's 200 Lennard-Jones H₂ dimers (ε = 1 eV,
@@ -75,7 +75,7 @@ func LessonDataset(descriptor string, box float64) (*Dataset, error) {
 		}
 		desc = SineMatrix(m)
 	default:
-		return nil, fmt.Errorf("forcefield: descriptor %q: want soap or sine", descriptor)
+		return nil, fmt.Errorf("forcefield: --descriptor %q: want soap or sine", descriptor)
 	}
 	return Dimers(num.Linspace(LessonMinDistance, LessonMaxDistance, LessonStructures), calc, desc)
 }
@@ -118,15 +118,15 @@ func Default() Experiment {
 func (e Experiment) Validate() error {
 	switch {
 	case e.Descriptor != "soap" && e.Descriptor != "sine":
-		return fmt.Errorf("forcefield: descriptor %q: want soap or sine", e.Descriptor)
+		return fmt.Errorf("forcefield: --descriptor %q: want soap or sine", e.Descriptor)
 	case e.Recipe != "robust" && e.Recipe != "lesson":
-		return fmt.Errorf("forcefield: recipe %q: want robust or lesson", e.Recipe)
-	case e.Epochs < 1:
-		return fmt.Errorf("forcefield: epochs %d: want at least 1", e.Epochs)
+		return fmt.Errorf("forcefield: --recipe %q: want robust or lesson", e.Recipe)
+	case e.Epochs < 1 || e.Epochs > 10_000_000:
+		return fmt.Errorf("forcefield: --epochs %d: want 1 to 10000000", e.Epochs)
 	// sin²(πd/L) grows with d only up to L/2: a smaller box would give two
 	// distances the same Sine matrix.
 	case !(e.Box >= 2*LessonMaxDistance) || math.IsInf(e.Box, 0):
-		return fmt.Errorf("forcefield: box %g Å: want a finite side of at least %g Å (twice the longest dimer)", e.Box, 2*LessonMaxDistance)
+		return fmt.Errorf("forcefield: --box %g Å: want a finite side of at least %g Å (twice the longest dimer)", e.Box, 2*LessonMaxDistance)
 	}
 	return nil
 }
@@ -247,8 +247,8 @@ func DefaultSeedStudy() SeedStudy { return SeedStudy{Base: Default(), Seeds: 5} 
 
 // Validate reports the first bad parameter, with its valid range.
 func (s SeedStudy) Validate() error {
-	if s.Seeds < 1 {
-		return fmt.Errorf("forcefield: seeds %d: want at least 1", s.Seeds)
+	if s.Seeds < 1 || s.Seeds > 10000 {
+		return fmt.Errorf("forcefield: --n %d seeds: want 1 to 10000", s.Seeds)
 	}
 	return s.Base.Validate()
 }

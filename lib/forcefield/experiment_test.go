@@ -25,12 +25,12 @@ func TestExperimentValidate(t *testing.T) {
 	}{
 		{func(s *SeedStudy) { s.Base.Descriptor = "coulomb" }, `descriptor "coulomb": want soap or sine`},
 		{func(s *SeedStudy) { s.Base.Recipe = "fast" }, `recipe "fast": want robust or lesson`},
-		{func(s *SeedStudy) { s.Base.Epochs = 0 }, "epochs 0: want at least 1"},
-		{func(s *SeedStudy) { s.Base.Box = 0 }, "box 0 Å: want a finite side of at least 10 Å"},
+		{func(s *SeedStudy) { s.Base.Epochs = 0 }, "--epochs 0: want 1 to"},
+		{func(s *SeedStudy) { s.Base.Box = 0 }, "--box 0 Å: want a finite side of at least 10 Å"},
 		{func(s *SeedStudy) { s.Base.Box = 8 }, "at least 10 Å"},
 		{func(s *SeedStudy) { s.Base.Box = math.NaN() }, "at least 10 Å"},
 		{func(s *SeedStudy) { s.Base.Box = math.Inf(1) }, "finite side"},
-		{func(s *SeedStudy) { s.Seeds = 0 }, "seeds 0: want at least 1"},
+		{func(s *SeedStudy) { s.Seeds = 0 }, "--n 0 seeds: want 1 to 10000"},
 	} {
 		s := DefaultSeedStudy()
 		tc.mod(&s)

@@ -31,8 +31,8 @@ func ExampleTrainExperiment_Validate() {
 	e.Metric, e.Charge = holography.MetricRN, 2
 	fmt.Println(e.Validate())
 	// Output:
-	// holography: epochs 0: want at least 1
-	// holography: charge Q=2: want Q in [0, √3=1.7321)
+	// holography: --epochs 0: want at least 1
+	// holography: --charge 2: want Q in [0, √3=1.7321)
 }
 
 // A small run: the horizon series learned from Schwarzschild data.

@@ -13,6 +13,7 @@ import (
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/holography/blackhole"
 	"github.com/physnb/physnb/lib/plots"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -81,32 +82,62 @@ func (e TrainExperiment) Validate() error {
 	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 	switch {
 	case e.Metric != MetricSchwarzschild && e.Metric != MetricRN:
-		return fmt.Errorf("holography: metric %q: use %s or %s", e.Metric, MetricSchwarzschild, MetricRN)
+		return fmt.Errorf("holography: --metric %q: use %s or %s", e.Metric, MetricSchwarzschild, MetricRN)
 	case e.Metric == MetricRN && !(e.Charge >= 0 && e.Charge < blackhole.ExtremalCharge):
-		return fmt.Errorf("holography: charge Q=%g: want Q in [0, √3=%.4f)", e.Charge, blackhole.ExtremalCharge)
+		return fmt.Errorf("holography: --charge %g: want Q in [0, √3=%.4f)", e.Charge, blackhole.ExtremalCharge)
 	case e.Param != ParamAnsatz && e.Param != ParamSeries && e.Param != ParamPerLayer:
-		return fmt.Errorf("holography: parameterisation %q: use ansatz, series or perlayer", e.Param)
+		return fmt.Errorf("holography: --param %q: use ansatz, series or perlayer", e.Param)
 	case e.Start != StartGrid && e.Start != StartRandom:
-		return fmt.Errorf("holography: start %q: use grid or random", e.Start)
-	case e.Layers < 1:
-		return fmt.Errorf("holography: %d layers: want at least 1", e.Layers)
+		return fmt.Errorf("holography: --start %q: use grid or random", e.Start)
+	case e.Layers < 1 || e.Layers > MaxLayers:
+		return fmt.Errorf("holography: --layers %d: want 1 to %d RK4 layers", e.Layers, MaxLayers)
 	case !finite(e.EtaUV) || !finite(e.EtaIR) || !(e.EtaUV > e.EtaIR && e.EtaIR > 0):
-		return fmt.Errorf("holography: cut-offs out of order: want η_UV > η_IR > 0 (boundary above horizon), got η_UV=%g, η_IR=%g", e.EtaUV, e.EtaIR)
+		return fmt.Errorf("holography: --eta-uv %g --eta-ir %g: cut-offs out of order, want η_UV > η_IR > 0 (boundary above horizon)", e.EtaUV, e.EtaIR)
 	case e.Epochs < 1:
-		return fmt.Errorf("holography: epochs %d: want at least 1", e.Epochs)
+		return fmt.Errorf("holography: --epochs %d: want at least 1", e.Epochs)
 	case e.PerClass < MinPerClass:
-		return fmt.Errorf("holography: %d samples per class: want at least %d (one training batch of 50)", e.PerClass, MinPerClass)
+		return fmt.Errorf("holography: --n %d samples per class: want at least %d (one training batch of 50)", e.PerClass, MinPerClass)
 	}
 	k, start := e.k(), e.start()
 	switch {
 	case e.Param == ParamAnsatz && start == StartGrid && k != 2 && k != 3:
-		return fmt.Errorf("holography: ansatz with K=%d from the grid start: want K = 2 or 3", k)
+		return fmt.Errorf("holography: --k %d for the ansatz from the grid start: want K = 2 or 3", k)
 	case e.Param == ParamSeries && start == StartGrid && (k < 2 || k > 8):
-		return fmt.Errorf("holography: series with K=%d from the grid start: want K ≥ 2 (at most 8)", k)
+		return fmt.Errorf("holography: --k %d for the series from the grid start: want 2 ≤ K ≤ 8", k)
 	case e.Param != ParamPerLayer && (k < 1 || k > 8):
-		return fmt.Errorf("holography: %s with K=%d: want 1 ≤ K ≤ 8", e.Param, k)
+		return fmt.Errorf("holography: --k %d for the %s: want 1 ≤ K ≤ 8", k, e.Param)
 	}
-	return nil
+	return budget(e.PerClass, e.Epochs, 50)
+}
+
+// MaxLayers is the most RK4 layers a network may have (the paper's has 10):
+// the graph grows with every layer and compiles for minutes beyond.
+const MaxLayers = 1000
+
+// Rough sizes for budget: the data and their per-sample arrays, and the
+// most Adam steps a run may take (about three hours at 1000 steps/s).
+const (
+	bytesPerSample = 1 << 10
+	maxSteps       = 1e7
+)
+
+// budget refuses data sets beyond the machine's memory and runs of more
+// than maxSteps Adam steps (80% of the 2·perClass samples train, in batches
+// of batch), naming the flag to lower.
+func budget(perClass, epochs, batch int) error {
+	if err := preflight.CheckMemory("holography", "--n", perClass, func(n int) float64 {
+		return 2 * float64(n) * bytesPerSample
+	}); err != nil {
+		return err
+	}
+	steps := func(n, ep int) float64 { return float64(ep) * math.Ceil(1.6*float64(n)/float64(batch)) }
+	if steps(1, epochs) > maxSteps { // too many epochs whatever the data
+		return preflight.CheckSteps("holography", "--epochs", epochs, "Adam steps", func(ep int) float64 { return steps(perClass, ep) }, maxSteps)
+	}
+	if err := preflight.CheckSteps("holography", "--n", perClass, "Adam steps", func(n int) float64 { return steps(n, epochs) }, maxSteps); err != nil {
+		return err
+	}
+	return preflight.CheckSteps("holography", "--epochs", epochs, "Adam steps", func(ep int) float64 { return steps(perClass, ep) }, maxSteps)
 }
 
 // k is the number of coefficients the run uses (0 for the per-layer metric).

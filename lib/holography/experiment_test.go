@@ -25,7 +25,7 @@ func TestTrainExperimentValidate(t *testing.T) {
 		{"negative charge", func(e *TrainExperiment) { e.Metric, e.Charge = MetricRN, -0.1 }, "want Q in [0, √3"},
 		{"param", func(e *TrainExperiment) { e.Param = "spline" }, "use ansatz, series or perlayer"},
 		{"start", func(e *TrainExperiment) { e.Start = "warm" }, "use grid or random"},
-		{"layers", func(e *TrainExperiment) { e.Layers = 0 }, "want at least 1"},
+		{"layers", func(e *TrainExperiment) { e.Layers = 0 }, "--layers 0: want 1 to 1000"},
 		{"cut-offs", func(e *TrainExperiment) { e.EtaUV, e.EtaIR = 0.1, 1 }, "want η_UV > η_IR > 0"},
 		{"horizon cut-off", func(e *TrainExperiment) { e.EtaIR = 0 }, "out of order"},
 		{"NaN cut-off", func(e *TrainExperiment) { e.EtaUV = math.NaN() }, "out of order"},
@@ -33,8 +33,13 @@ func TestTrainExperimentValidate(t *testing.T) {
 		{"samples", func(e *TrainExperiment) { e.PerClass = 10 }, "want at least 32"},
 		{"ansatz K, grid", func(e *TrainExperiment) { e.K = 4 }, "want K = 2 or 3"},
 		{"ansatz K, random", func(e *TrainExperiment) { e.Start, e.K = StartRandom, 9 }, "want 1 ≤ K ≤ 8"},
-		{"series K, grid", func(e *TrainExperiment) { e.Param, e.K = ParamSeries, 1 }, "K ≥ 2"},
+		{"series K, grid", func(e *TrainExperiment) { e.Param, e.K = ParamSeries, 1 }, "want 2 ≤ K ≤ 8"},
 		{"series K, random", func(e *TrainExperiment) { e.Param, e.Start, e.K = ParamSeries, StartRandom, -1 }, "want 1 ≤ K ≤ 8"},
+		{"too many layers", func(e *TrainExperiment) { e.Layers = 100_000_000 }, "--layers 100000000: want 1 to 1000"},
+		// 2·10⁸ samples of about 1 kB: beyond any machine of today.
+		{"data beyond memory", func(e *TrainExperiment) { e.PerClass = 100_000_000 }, "--n 100000000 needs about 190.7 GB"},
+		// 100 epochs x ceil(1.6·10⁶/50) = 3.2·10⁶ steps fit; 10⁴ epochs do not.
+		{"steps", func(e *TrainExperiment) { e.PerClass, e.Epochs = 1_000_000, 10000 }, "--n 1000000 means 320 million Adam steps"},
 	}
 	for _, c := range cases {
 		e := DefaultTrain()
@@ -67,8 +72,9 @@ func TestQCDExperimentValidate(t *testing.T) {
 	}{
 		{"epochs", func(e *QCDExperiment) { e.Epochs = 0 }, "want at least 1"},
 		{"samples", func(e *QCDExperiment) { e.PerClass = 62 }, "want at least 63"},
-		{"radius", func(e *QCDExperiment) { e.InitRadius = 0 }, "want L > 0"},
-		{"learning rate", func(e *QCDExperiment) { e.LearningRate = math.Inf(1) }, "want > 0"},
+		{"radius", func(e *QCDExperiment) { e.InitRadius = 0 }, "--radius 0: want an initial AdS radius L > 0"},
+		{"learning rate", func(e *QCDExperiment) { e.LearningRate = math.Inf(1) }, "--lr +Inf: want a finite learning rate > 0"},
+		{"data beyond memory", func(e *QCDExperiment) { e.PerClass = 100_000_000 }, "--n 100000000 needs about"},
 		{"search", func(e *QCDExperiment) { e.Search = 3 }, "at least 8"},
 		{"negative search", func(e *QCDExperiment) { e.Search = -1 }, "want 0 (no search)"},
 		{"dev start", func(e *QCDExperiment) { e.DevStart = -1 }, "want 0 (off)"},

@@ -54,20 +54,26 @@ func (e QCDExperiment) Validate() error {
 	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
 	switch {
 	case e.Epochs < 1:
-		return fmt.Errorf("holography: QCD epochs %d: want at least 1", e.Epochs)
+		return fmt.Errorf("holography: qcd --epochs %d: want at least 1", e.Epochs)
 	case e.PerClass < MinQCDPerClass:
-		return fmt.Errorf("holography: %d QCD samples per class: want at least %d (one training batch of 100)", e.PerClass, MinQCDPerClass)
+		return fmt.Errorf("holography: qcd --n %d samples per class: want at least %d (one training batch of 100)", e.PerClass, MinQCDPerClass)
 	case !pos(e.InitRadius):
-		return fmt.Errorf("holography: initial AdS radius L=%g GeV⁻¹: want L > 0", e.InitRadius)
+		return fmt.Errorf("holography: qcd --radius %g: want an initial AdS radius L > 0 GeV⁻¹, finite", e.InitRadius)
 	case !pos(e.LearningRate):
-		return fmt.Errorf("holography: QCD learning rate %g: want > 0", e.LearningRate)
+		return fmt.Errorf("holography: qcd --lr %g: want a finite learning rate > 0", e.LearningRate)
 	case e.Search != 0 && e.Search < 2*qcdSearchRounds:
-		return fmt.Errorf("holography: QCD search with %d trials: want 0 (no search) or at least %d", e.Search, 2*qcdSearchRounds)
+		return fmt.Errorf("holography: qcd --search %d: want 0 (no search) or at least %d trials", e.Search, 2*qcdSearchRounds)
 	case math.IsNaN(e.DevStart) || math.IsInf(e.DevStart, 0) || e.DevStart < 0:
-		return fmt.Errorf("holography: QCD edge width start %g: want 0 (off) or a width > 0", e.DevStart)
+		return fmt.Errorf("holography: qcd --dev-start %g: want 0 (off) or a finite width > 0", e.DevStart)
+	case e.Search > maxSearch:
+		return fmt.Errorf("holography: qcd --search %d: want at most %d trials", e.Search, maxSearch)
 	}
-	return nil
+	return budget(e.PerClass, e.Epochs, 100)
 }
+
+// maxSearch is the most random metrics a QCD search may try (each is a
+// short training run).
+const maxSearch = 100000
 
 // QCDData is the lattice, its fit and the labelled data of a QCD experiment.
 type QCDData struct {

@@ -65,10 +65,10 @@ var CriticalT = 2 / math.Log(1+math.Sqrt2)
 // checkLT rejects sizes and temperatures that do not describe a lattice.
 func checkLT(L int, T float64) error {
 	if L < 2 {
-		return fmt.Errorf("ising: lattice size L=%d is too small: need L >= 2", L)
+		return fmt.Errorf("ising: --L %d: lattice too small, want L >= 2", L)
 	}
 	if !(T > 0) || math.IsInf(T, 0) {
-		return fmt.Errorf("ising: temperature T=%v must be positive and finite", T)
+		return fmt.Errorf("ising: -T %v: want a positive, finite temperature", T)
 	}
 	return nil
 }

@@ -364,3 +364,24 @@ func TestWhitenedEnergy(t *testing.T) {
 		}
 	}
 }
+
+// RelaxationFix streams the eigenvalues: it must give NewRelaxation's Fix
+// (which stores them and builds K'⁻¹) to the last digits, and refuse lattices
+// beyond MaxExactL before allocating anything.
+func TestRelaxationFixMatchesNewRelaxation(t *testing.T) {
+	for _, L := range []int{2, 3, 4, 7, 8} {
+		for _, T := range []float64{1, CriticalT, 5} {
+			r, err := NewRelaxation(L, T, DefaultShift)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fix, err := RelaxationFix(L, T, DefaultShift)
+			if err != nil || math.Abs(fix-r.Fix) > 1e-12*math.Max(1, math.Abs(r.Fix)) {
+				t.Errorf("L=%d T=%g: RelaxationFix %v (%v), NewRelaxation %v", L, T, fix, err, r.Fix)
+			}
+		}
+	}
+	if _, _, _, err := ExactBound(MaxExactL+1, CriticalT, DefaultShift); err == nil || !strings.Contains(err.Error(), "--L 10001: want 2 to 10000") {
+		t.Errorf("ExactBound beyond MaxExactL: %v", err)
+	}
+}

@@ -151,16 +151,55 @@ func (r *Relaxation) ExactBound(lnZ float64) float64 { return r.Fix - lnZ }
 
 // ExactBound computes the bound of the variational loss for the L x L model at T
 // with the given shift, taking lnZ from [KaufmanLnZ]. It returns lnZ and Fix too.
+// It needs neither K'⁻¹ nor the N eigenvalues in memory ([RelaxationFix]),
+// so it takes O(L²) time and O(L) memory, up to L = [MaxExactL].
 func ExactBound(L int, T, shift float64) (bound, lnZ, fix float64, err error) {
-	r, err := NewRelaxation(L, T, shift)
-	if err != nil {
+	if fix, err = RelaxationFix(L, T, shift); err != nil {
 		return 0, 0, 0, err
 	}
-	lnZ, err = KaufmanLnZ(L, T)
-	if err != nil {
+	if lnZ, err = KaufmanLnZ(L, T); err != nil {
 		return 0, 0, 0, err
 	}
-	return r.ExactBound(lnZ), lnZ, r.Fix, nil
+	return fix - lnZ, lnZ, fix, nil
+}
+
+// MaxExactL is the largest lattice [ExactBound] accepts: its L² logarithms
+// take about a second there.
+const MaxExactL = 10000
+
+// RelaxationFix is the Fix of [NewRelaxation](L, T, shift), the same number,
+// from the plane-wave eigenvalues λ_kl = (2cos(2πk/L) + 2cos(2πl/L))/T
+// streamed twice (their minimum, then Σ ln(λ_kl + δ)) instead of an N x N
+// matrix: O(L²) time, O(L) memory.
+func RelaxationFix(L int, T, shift float64) (float64, error) {
+	if err := checkLT(L, T); err != nil {
+		return 0, err
+	}
+	if L > MaxExactL {
+		return 0, fmt.Errorf("ising: --L %d: want 2 to %d (the exact bound sums over L² plane waves)", L, MaxExactL)
+	}
+	if !(shift > 0) || math.IsInf(shift, 0) {
+		return 0, fmt.Errorf("ising: --shift %v: want a positive, finite shift (K' must be positive definite)", shift)
+	}
+	c := make([]float64, L)
+	for k := range c {
+		c[k] = 2 * math.Cos(2*math.Pi*float64(k)/float64(L))
+	}
+	minLam := math.Inf(1)
+	for k := 0; k < L; k++ {
+		for l := 0; l < L; l++ {
+			minLam = math.Min(minLam, (c[k]+c[l])/T)
+		}
+	}
+	delta := shift - minLam
+	logDet := 0.0
+	for k := 0; k < L; k++ {
+		for l := 0; l < L; l++ {
+			logDet += math.Log((c[k]+c[l])/T + delta)
+		}
+	}
+	fn := float64(L) * float64(L)
+	return 0.5*fn*(math.Log(4)-delta-math.Log(2*math.Pi)) - 0.5*logDet, nil
 }
 
 // SpinUpProbability is P(s_i = +1 | x) = 1/(1 + exp(-2x)): given x the spins

@@ -72,7 +72,7 @@ type Experiment struct {
 	Labels    int `json:"labels"`     // labelled training images, at least 10
 	TestLimit int `json:"test_limit"` // test images (0: the rest of digits or of the sample, or the whole test set)
 	Epochs    int `json:"epochs"`     // training epochs per mode
-	BatchSize int `json:"batch_size"` // 0: 32, the lesson's
+	BatchSize int `json:"batch_size"` // at least 1 (the lesson's: 32)
 	// FineTuneLearningRate is Adam's step for fine-tuning (0: 1e-3, as for
 	// the other modes); see [Training].
 	FineTuneLearningRate float64           `json:"fine_tune_learning_rate"`
@@ -87,32 +87,40 @@ func DefaultExperiment() Experiment {
 	return Experiment{Labels: 100, Epochs: 20, BatchSize: 32, Seed: 1}
 }
 
+// Upper limits of [Experiment.Validate]: images (labels, test images, a
+// batch), epochs, and the resized side (ImageNet networks take 224).
+const (
+	MaxImages    = 1_000_000
+	MaxEpochs    = 10000
+	MaxInputSize = 1024
+)
+
 // Validate reports the first bad parameter, with the valid range, before
 // any file is read (except that a model file must exist).
 func (e Experiment) Validate() error {
 	bad := func(format string, args ...any) error { return fmt.Errorf("transfer: "+format, args...) }
 	switch {
 	case e.Target != "" && !slices.Contains(Targets, e.Target):
-		return bad("target %q: want %q, %q, %q or %q", e.Target, Targets[0], Targets[1], Targets[2], Targets[3])
-	case e.Labels < 10:
-		return bad("labels %d: want at least 10", e.Labels)
-	case e.Epochs < 1:
-		return bad("epochs %d: want at least 1", e.Epochs)
-	case e.BatchSize < 0:
-		return bad("batch size %d: want at least 1 (0: 32)", e.BatchSize)
-	case e.TestLimit < 0:
-		return bad("test limit %d: want at least 0 (0: all)", e.TestLimit)
-	case e.InputSize < 0:
-		return bad("input size %d: want at least 0 (0: keep)", e.InputSize)
+		return bad("--target %q: want %q, %q, %q or %q", e.Target, Targets[0], Targets[1], Targets[2], Targets[3])
+	case e.Labels < 10 || e.Labels > MaxImages:
+		return bad("--labels %d: want 10 to %d", e.Labels, MaxImages)
+	case e.Epochs < 1 || e.Epochs > MaxEpochs:
+		return bad("--epochs %d: want 1 to %d", e.Epochs, MaxEpochs)
+	case e.BatchSize < 1 || e.BatchSize > MaxImages:
+		return bad("--batch %d: want 1 to %d (the lesson's: 32)", e.BatchSize, MaxImages)
+	case e.TestLimit < 0 || e.TestLimit > MaxImages:
+		return bad("--test-limit %d: want 0 (all) to %d", e.TestLimit, MaxImages)
+	case e.InputSize < 0 || e.InputSize > MaxInputSize:
+		return bad("--size %d: want 0 (keep) to %d pixels", e.InputSize, MaxInputSize)
 	case !(e.FineTuneLearningRate >= 0) || math.IsInf(e.FineTuneLearningRate, 0):
-		return bad("fine-tune learning rate %g: want a finite value >= 0 (0: 1e-3)", e.FineTuneLearningRate)
+		return bad("--fine-tune-lr %g: want a finite value >= 0 (0: 1e-3)", e.FineTuneLearningRate)
 	}
 	for i, m := range e.Modes {
 		if !slices.Contains(Modes, m) {
-			return bad("mode %q: want some of %v", m, Modes)
+			return bad("--modes %q: want some of %v", m, Modes)
 		}
 		if slices.Contains(e.Modes[:i], m) {
-			return bad("mode %q given twice", m)
+			return bad("--modes: %q given twice, want each mode at most once", m)
 		}
 	}
 	if e.Model != "" && e.Model != MobileNetV1 && e.Model != MobileNetV2 {
@@ -124,7 +132,7 @@ func (e Experiment) Validate() error {
 // modelMissing says where pretrained models come from when path is not a file.
 func modelMissing(path string) error {
 	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("transfer: pretrained model %s: %w\n  physnb does not ship ResNet weights: download resnet18-v1-7.onnx "+
+		return fmt.Errorf("transfer: --model %s: %w (want an ONNX or TFLite file)\n  physnb does not ship ResNet weights: download resnet18-v1-7.onnx "+
 			"from the ONNX model zoo (%s)\n  or export torchvision's resnet18 with torch.onnx.export, and pass its path; "+
 			"%q and %q name ImageNet MobileNets from the data folder", path, err, ResNet18Page, MobileNetV1, MobileNetV2)
 	}
@@ -213,11 +221,7 @@ func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	bs := e.BatchSize
-	if bs == 0 {
-		bs = 32
-	}
-	cfg := classify.Config{Epochs: e.Epochs, BatchSize: bs, LearningRate: 1e-3, Seed: e.Seed}
+	cfg := classify.Config{Epochs: e.Epochs, BatchSize: e.BatchSize, LearningRate: 1e-3, Seed: e.Seed}
 	onStep := func(s progress.Step) error {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -29,13 +29,14 @@ func TestValidate(t *testing.T) {
 		want []string
 	}{
 		{"target", func(e *Experiment) { e.Target = "imagenet" }, []string{`"imagenet"`, "digits", "cifar10-sample"}},
-		{"labels", func(e *Experiment) { e.Labels = 9 }, []string{"labels 9", "at least 10"}},
-		{"epochs", func(e *Experiment) { e.Epochs = 0 }, []string{"epochs 0", "at least 1"}},
-		{"batch", func(e *Experiment) { e.BatchSize = -1 }, []string{"batch size -1", "at least 1"}},
-		{"test limit", func(e *Experiment) { e.TestLimit = -5 }, []string{"test limit -5", "at least 0"}},
-		{"input size", func(e *Experiment) { e.InputSize = -224 }, []string{"input size -224", "at least 0"}},
-		{"fine-tune lr", func(e *Experiment) { e.FineTuneLearningRate = -1e-4 }, []string{"fine-tune learning rate -0.0001", ">= 0"}},
-		{"fine-tune lr NaN", func(e *Experiment) { e.FineTuneLearningRate = math.NaN() }, []string{"fine-tune learning rate NaN"}},
+		{"labels", func(e *Experiment) { e.Labels = 9 }, []string{"--labels 9", "want 10 to"}},
+		{"epochs", func(e *Experiment) { e.Epochs = 0 }, []string{"--epochs 0", "want 1 to"}},
+		{"batch", func(e *Experiment) { e.BatchSize = -1 }, []string{"--batch -1", "want 1 to"}},
+		{"batch 0", func(e *Experiment) { e.BatchSize = 0 }, []string{"--batch 0", "want 1 to"}},
+		{"test limit", func(e *Experiment) { e.TestLimit = -5 }, []string{"--test-limit -5", "want 0 (all) to"}},
+		{"input size", func(e *Experiment) { e.InputSize = -224 }, []string{"--size -224", "want 0 (keep) to 1024"}},
+		{"fine-tune lr", func(e *Experiment) { e.FineTuneLearningRate = -1e-4 }, []string{"--fine-tune-lr -0.0001", ">= 0"}},
+		{"fine-tune lr NaN", func(e *Experiment) { e.FineTuneLearningRate = math.NaN() }, []string{"--fine-tune-lr NaN"}},
 		{"mode", func(e *Experiment) { e.Modes = []Mode{FineTune, "frozen"} }, []string{`"frozen"`, "scratch"}},
 		{"mode twice", func(e *Experiment) { e.Modes = []Mode{FineTune, FineTune} }, []string{`"fine-tune" given twice`}},
 		{"model", func(e *Experiment) { e.Model = missing }, []string{missing, "model zoo", MobileNetV1}},
@@ -58,7 +59,6 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	for _, ok := range []func(*Experiment){
-		func(e *Experiment) { e.BatchSize = 0 },
 		func(e *Experiment) { e.Target, e.Model = CIFAR10Sample, MobileNetV2 },
 		func(e *Experiment) { e.Modes = []Mode{Scratch} },
 	} {

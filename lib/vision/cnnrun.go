@@ -55,15 +55,17 @@ func DefaultDataset() string {
 func (e CNNExperiment) Validate() error {
 	switch {
 	case e.Dataset != CIFAR10 && e.Dataset != FashionMNIST:
-		return fmt.Errorf("vision: dataset %q: want %q or %q", e.Dataset, CIFAR10, FashionMNIST)
-	case e.Epochs < 1:
-		return fmt.Errorf("vision: epochs %d: want at least 1", e.Epochs)
-	case e.BatchSize < 1:
-		return fmt.Errorf("vision: batch size %d: want at least 1", e.BatchSize)
-	case e.TrainLimit < 0 || e.TestLimit < 0:
-		return fmt.Errorf("vision: image limits %d (train), %d (test): want 0 (all) or more", e.TrainLimit, e.TestLimit)
+		return fmt.Errorf("vision: --dataset %q: want %q or %q", e.Dataset, CIFAR10, FashionMNIST)
+	case e.Epochs < 1 || e.Epochs > 10000:
+		return fmt.Errorf("vision: --epochs %d: want 1 to 10000", e.Epochs)
+	case e.BatchSize < 1 || e.BatchSize > 65536:
+		return fmt.Errorf("vision: --batch %d: want 1 to 65536", e.BatchSize)
+	case e.TrainLimit < 0:
+		return fmt.Errorf("vision: --train-limit %d: want 0 (all) or more", e.TrainLimit)
+	case e.TestLimit < 0:
+		return fmt.Errorf("vision: --test-limit %d: want 0 (all) or more", e.TestLimit)
 	case !(e.LearningRate > 0) || math.IsInf(e.LearningRate, 0):
-		return fmt.Errorf("vision: learning rate %g: want a finite value > 0", e.LearningRate)
+		return fmt.Errorf("vision: --lr %g: want a finite value > 0", e.LearningRate)
 	}
 	return e.Net.Validate()
 }

@@ -20,12 +20,12 @@ func TestCNNExperimentValidate(t *testing.T) {
 	}{
 		{func(e *CNNExperiment) { e.Dataset = "mnist" }, `dataset "mnist": want "cifar10" or "fashion"`},
 		{func(e *CNNExperiment) { e.Dataset = "" }, `dataset "": want`},
-		{func(e *CNNExperiment) { e.Epochs = 0 }, "epochs 0: want at least 1"},
-		{func(e *CNNExperiment) { e.BatchSize = 0 }, "batch size 0: want at least 1"},
-		{func(e *CNNExperiment) { e.TrainLimit = -1 }, "image limits -1 (train), 0 (test): want 0 (all) or more"},
-		{func(e *CNNExperiment) { e.TestLimit = -5 }, "image limits 0 (train), -5 (test)"},
-		{func(e *CNNExperiment) { e.LearningRate = 0 }, "learning rate 0: want a finite value > 0"},
-		{func(e *CNNExperiment) { e.LearningRate = math.Inf(1) }, "learning rate +Inf"},
+		{func(e *CNNExperiment) { e.Epochs = 0 }, "--epochs 0: want 1 to 10000"},
+		{func(e *CNNExperiment) { e.BatchSize = 0 }, "--batch 0: want 1 to"},
+		{func(e *CNNExperiment) { e.TrainLimit = -1 }, "--train-limit -1: want 0 (all) or more"},
+		{func(e *CNNExperiment) { e.TestLimit = -5 }, "--test-limit -5: want 0 (all)"},
+		{func(e *CNNExperiment) { e.LearningRate = 0 }, "--lr 0: want a finite value > 0"},
+		{func(e *CNNExperiment) { e.LearningRate = math.Inf(1) }, "--lr +Inf"},
 		{func(e *CNNExperiment) { e.Net.Dropout1 = 1 }, "dropout rates must be in [0, 1)"},
 	} {
 		e := DefaultCNN(FashionMNIST)

@@ -57,14 +57,14 @@ func Default() Experiment {
 // Validate reports the first bad parameter, with its valid range.
 func (e Experiment) Validate() error {
 	switch {
-	case e.Hidden < 1:
-		return fmt.Errorf("wine: hidden size %d: want at least 1", e.Hidden)
-	case e.Epochs < 1:
-		return fmt.Errorf("wine: epochs %d: want at least 1", e.Epochs)
+	case e.Hidden < 1 || e.Hidden > 1_000_000:
+		return fmt.Errorf("wine: --hidden %d: want 1 to 1000000 units", e.Hidden)
+	case e.Epochs < 1 || e.Epochs > 1_000_000:
+		return fmt.Errorf("wine: --epochs %d: want 1 to 1000000", e.Epochs)
 	case e.BatchSize < 1:
-		return fmt.Errorf("wine: batch size %d: want at least 1", e.BatchSize)
+		return fmt.Errorf("wine: --batch %d: want at least 1", e.BatchSize)
 	case !(e.LearningRate > 0) || math.IsInf(e.LearningRate, 0):
-		return fmt.Errorf("wine: learning rate %g: want a finite value > 0", e.LearningRate)
+		return fmt.Errorf("wine: --lr %g: want a finite value > 0", e.LearningRate)
 	case !(e.TestFraction > 0 && e.TestFraction < 1):
 		return fmt.Errorf("wine: test fraction %g: want a value in (0, 1)", e.TestFraction)
 	}

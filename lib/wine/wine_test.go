@@ -273,11 +273,11 @@ func TestValidate(t *testing.T) {
 		change func(*Experiment)
 		want   string
 	}{
-		{func(e *Experiment) { e.Hidden = 0 }, "hidden size 0: want at least 1"},
-		{func(e *Experiment) { e.Epochs = 0 }, "epochs 0: want at least 1"},
-		{func(e *Experiment) { e.BatchSize = 0 }, "batch size 0: want at least 1"},
-		{func(e *Experiment) { e.LearningRate = 0 }, "learning rate 0: want a finite value > 0"},
-		{func(e *Experiment) { e.LearningRate = math.NaN() }, "learning rate NaN"},
+		{func(e *Experiment) { e.Hidden = 0 }, "--hidden 0: want 1 to 1000000"},
+		{func(e *Experiment) { e.Epochs = 0 }, "--epochs 0: want 1 to"},
+		{func(e *Experiment) { e.BatchSize = 0 }, "--batch 0: want at least 1"},
+		{func(e *Experiment) { e.LearningRate = 0 }, "--lr 0: want a finite value > 0"},
+		{func(e *Experiment) { e.LearningRate = math.NaN() }, "--lr NaN"},
 		{func(e *Experiment) { e.TestFraction = 1 }, "test fraction 1: want a value in (0, 1)"},
 	} {
 		e := Default()

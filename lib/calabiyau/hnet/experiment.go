@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/calabiyau"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -68,20 +69,46 @@ type TrainReport struct {
 	Backend         string         `json:"backend"`
 }
 
+// maxSteps is the most Adam steps a run may take (days at the tutorial's sizes).
+const maxSteps = 10_000_000
+
 // Validate checks every parameter before any work.
 func (e TrainExperiment) Validate() error {
 	if err := e.Config.Validate(); err != nil {
 		return err
 	}
 	switch {
-	case e.Steps < 1:
-		return fmt.Errorf("hnet: steps %d: want at least 1", e.Steps)
+	case e.Steps < 1 || e.Steps > maxSteps:
+		return fmt.Errorf("hnet: --steps %d: want 1 to %d", e.Steps, maxSteps)
 	case e.GridPoints < calabiyau.MinPoints:
-		return fmt.Errorf("hnet: grid points %d are too few: want at least %d", e.GridPoints, calabiyau.MinPoints)
+		return fmt.Errorf("hnet: --grid-points %d are too few: want at least %d", e.GridPoints, calabiyau.MinPoints)
 	case e.GridEvery < 0:
 		return fmt.Errorf("hnet: grid every %d: want at least 0 (0: no snapshots)", e.GridEvery)
 	}
-	return nil
+	// Memory of a step's graph, measured with `physnb cy train` (about 5 kB
+	// per point and modulus at k = 3, N = 35): the N x N metric per point.
+	basis, err := calabiyau.NewMonomialBasis(e.Degree)
+	if err != nil {
+		return err
+	}
+	n := float64(basis.Size())
+	perPoint := 256 + 8*n*n
+	if float64(e.PsiBatch)*10*perPoint > preflight.Share*float64(preflight.Memory()) { // too many moduli at any sample size
+		return preflight.CheckMemory("hnet", "--psi-batch", e.PsiBatch, func(b int) float64 {
+			return float64(e.Points) * float64(b) * perPoint
+		})
+	}
+	if err := preflight.CheckMemory("hnet", "--points", e.Points, func(p int) float64 {
+		return float64(p) * float64(e.PsiBatch) * perPoint
+	}); err != nil {
+		return err
+	}
+	if err := preflight.CheckMemory("hnet", "--psi-batch", e.PsiBatch, func(b int) float64 {
+		return float64(e.Points) * float64(b) * perPoint
+	}); err != nil {
+		return err
+	}
+	return preflight.CheckMemory("hnet", "--grid-points", e.GridPoints, func(p int) float64 { return float64(p) * perPoint })
 }
 
 // Run trains on b (nil: backend.Default()). ctx is checked between steps.

@@ -17,15 +17,17 @@ func TestTrainExperimentValidate(t *testing.T) {
 		t.Errorf("DefaultTrain: %v", err)
 	}
 	for want, mod := range map[string]func(*TrainExperiment){
-		"degree 5 out of range 1..4":      func(e *TrainExperiment) { e.Degree = 5 },
-		"psi batch 0: want at least 1":    func(e *TrainExperiment) { e.PsiBatch = 0 },
-		"points 5 per modulus":            func(e *TrainExperiment) { e.Points = 5 },
-		"psi radius -1":                   func(e *TrainExperiment) { e.PsiRadius = -1 },
-		"learning rate 0":                 func(e *TrainExperiment) { e.LearningRate = 0 },
+		"--k 5: want 1..4":               func(e *TrainExperiment) { e.Degree = 5 },
+		"--psi-batch 0: want at least 1": func(e *TrainExperiment) { e.PsiBatch = 0 },
+		"points 5 per modulus":           func(e *TrainExperiment) { e.Points = 5 },
+		"--psi-radius -1":                func(e *TrainExperiment) { e.PsiRadius = -1 },
+		"--lr 0":                         func(e *TrainExperiment) { e.LearningRate = 0 },
+		// 10⁸ points x 4 moduli x (256 + 8·35²) bytes: about 4 TB.
+		"--points 100000000 needs about":  func(e *TrainExperiment) { e.Points = 100_000_000 },
 		"init fluctuation -1":             func(e *TrainExperiment) { e.InitFluctuation = -1 },
 		"hidden width 0: want at least 1": func(e *TrainExperiment) { e.Hidden = []int{100, 0} },
-		"steps 0: want at least 1":        func(e *TrainExperiment) { e.Steps = 0 },
-		"grid points 10 are too few":      func(e *TrainExperiment) { e.GridPoints = 10 },
+		"--steps 0: want 1 to 10000000":   func(e *TrainExperiment) { e.Steps = 0 },
+		"--grid-points 10 are too few":    func(e *TrainExperiment) { e.GridPoints = 10 },
 		"grid every -1":                   func(e *TrainExperiment) { e.GridEvery = -1 },
 	} {
 		e := DefaultTrain()

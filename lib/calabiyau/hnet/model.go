@@ -40,15 +40,15 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	switch {
 	case c.Degree < 1 || c.Degree > 4:
-		return fmt.Errorf("hnet: degree %d out of range 1..4 (the network outputs N^2 = C(k+4,4)^2 numbers)", c.Degree)
+		return fmt.Errorf("hnet: --k %d: want 1..4 (the network outputs N^2 = C(k+4,4)^2 numbers)", c.Degree)
 	case c.PsiBatch < 1:
-		return fmt.Errorf("hnet: psi batch %d: want at least 1", c.PsiBatch)
+		return fmt.Errorf("hnet: --psi-batch %d: want at least 1", c.PsiBatch)
 	case c.Points < 10:
-		return fmt.Errorf("hnet: points %d per modulus are too few: want at least 10", c.Points)
-	case !(c.PsiRadius > 0):
-		return fmt.Errorf("hnet: psi radius %g: want a positive radius", c.PsiRadius)
-	case !(c.LearningRate > 0):
-		return fmt.Errorf("hnet: learning rate %g: want a positive rate", c.LearningRate)
+		return fmt.Errorf("hnet: --points %d per modulus are too few: want at least 10", c.Points)
+	case !(c.PsiRadius > 0) || math.IsInf(c.PsiRadius, 0):
+		return fmt.Errorf("hnet: --psi-radius %g: want a positive, finite radius", c.PsiRadius)
+	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
+		return fmt.Errorf("hnet: --lr %g: want a positive, finite rate", c.LearningRate)
 	case c.InitFluctuation < 0:
 		return fmt.Errorf("hnet: init fluctuation %g: want at least 0", c.InitFluctuation)
 	}

@@ -14,6 +14,7 @@ package dscribe
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/physnb/physnb/lib/descriptors"
 	"github.com/physnb/physnb/lib/descriptors/sine"
@@ -46,6 +47,10 @@ func Default() Request {
 	return Request{Descriptor: "soap", RCut: 5, Sigma: 0.5, NMax: 3, LMax: 0}
 }
 
+// MaxAtoms is the most atoms (and the largest Sine matrix) a request may
+// have: the derivatives grow as atoms² x features.
+const MaxAtoms = 1000
+
 // Validate reports the first bad parameter the descriptors' own builders do
 // not check, with its valid range.
 func (r Request) Validate() error {
@@ -53,13 +58,28 @@ func (r Request) Validate() error {
 	case r.Descriptor != "soap" && r.Descriptor != "sine":
 		return fmt.Errorf("dscribe: descriptor %q: want soap or sine", r.Descriptor)
 	case len(r.Positions) == 0:
-		return fmt.Errorf("dscribe: positions: want at least one atom")
+		return fmt.Errorf("dscribe: --positions: want at least one atom")
 	case r.Species != nil && len(r.Species) != len(r.Positions):
-		return fmt.Errorf("dscribe: %d species for %d atoms: want one per atom", len(r.Species), len(r.Positions))
+		return fmt.Errorf("dscribe: --species: %d species for %d atoms, want one per atom", len(r.Species), len(r.Positions))
 	case r.Descriptor == "sine" && r.Cell == nil:
-		return fmt.Errorf("dscribe: the Sine matrix needs a cell (three lattice vectors)")
-	case r.NAtomsMax < 0:
-		return fmt.Errorf("dscribe: n_atoms_max %d: want at least the number of atoms (0: that number)", r.NAtomsMax)
+		return fmt.Errorf("dscribe: --cell: the Sine matrix needs a cell (three lattice vectors)")
+	case r.NAtomsMax < 0 || (r.NAtomsMax > 0 && r.NAtomsMax < len(r.Positions)):
+		return fmt.Errorf("dscribe: --n-atoms-max %d: want at least the number of atoms, %d (0: that number)", r.NAtomsMax, len(r.Positions))
+	case r.NAtomsMax > MaxAtoms || len(r.Positions) > MaxAtoms:
+		return fmt.Errorf("dscribe: --n-atoms-max %d with %d atoms: want at most %d", r.NAtomsMax, len(r.Positions), MaxAtoms)
+	}
+	if r.Descriptor == "sine" {
+		return nil
+	}
+	switch {
+	case math.IsNaN(r.RCut) || r.RCut <= 1 || r.RCut > soap.MaxRCut:
+		return fmt.Errorf("dscribe: --r-cut %g: want 1 Å < r_cut ≤ %g Å", r.RCut, float64(soap.MaxRCut))
+	case !(r.Sigma > 0) || math.IsInf(r.Sigma, 0):
+		return fmt.Errorf("dscribe: --sigma %g: want a positive, finite width (Å)", r.Sigma)
+	case r.NMax < 1 || r.NMax > soap.MaxNMax:
+		return fmt.Errorf("dscribe: --n-max %d: want 1 to %d radial functions", r.NMax, soap.MaxNMax)
+	case r.LMax < 0 || r.LMax > 20:
+		return fmt.Errorf("dscribe: --l-max %d: want 0 to 20", r.LMax)
 	}
 	return nil
 }

@@ -15,10 +15,12 @@ func TestValidate(t *testing.T) {
 	}{
 		{func(r *Request) { r.Descriptor = "mbtr" }, `descriptor "mbtr": want soap or sine`},
 		{func(r *Request) { r.Positions = nil }, "positions: want at least one atom"},
-		{func(r *Request) { r.Species = []string{"H"} }, "1 species for 2 atoms: want one per atom"},
+		{func(r *Request) { r.Species = []string{"H"} }, "--species: 1 species for 2 atoms, want one per atom"},
 		{func(r *Request) { r.Descriptor = "sine" }, "needs a cell"},
-		{func(r *Request) { r.Descriptor, r.Cell, r.NAtomsMax = "sine", cell, -1 }, "n_atoms_max -1: want at least"},
-		{func(r *Request) { r.NMax = 0 }, "n_max"}, // from the SOAP builder
+		{func(r *Request) { r.Descriptor, r.Cell, r.NAtomsMax = "sine", cell, -1 }, "--n-atoms-max -1: want at least"},
+		{func(r *Request) { r.NMax = 0 }, "--n-max 0: want 1 to 16"},
+		{func(r *Request) { r.NMax = 100000 }, "--n-max 100000: want 1 to 16"},
+		{func(r *Request) { r.RCut = 1e9 }, "--r-cut 1e+09: want 1 Å < r_cut ≤ 100 Å"},
 	} {
 		r := Default()
 		r.Positions = dimer

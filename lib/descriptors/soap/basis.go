@@ -57,7 +57,7 @@ func NewGTOBasis(rCut float64, nMax, lMax int) (*GTOBasis, error) {
 		}
 		beta, err := inverseSqrtSPD(s)
 		if err != nil {
-			return nil, fmt.Errorf("soap: GTO basis for l=%d, n_max=%d, r_cut=%g: %w; lower n_max or raise r_cut", l, nMax, rCut, err)
+			return nil, fmt.Errorf("soap: GTO basis for l=%d, n_max=%d, r_cut=%g: %w; lower n_max", l, nMax, rCut, err)
 		}
 		b.Alpha[l] = alpha
 		b.Beta[l] = beta

@@ -88,10 +88,10 @@ func (b *Builder) Done() (*SOAP, error) {
 	switch {
 	case math.IsNaN(b.sigma) || b.sigma <= 0:
 		return nil, fmt.Errorf("soap: sigma=%g must be > 0", b.sigma)
-	case math.IsNaN(b.rCut) || math.IsInf(b.rCut, 0) || b.rCut <= 1:
-		return nil, fmt.Errorf("soap: r_cut=%g must be > 1 Å for the GTO basis", b.rCut)
-	case b.nMax < 1:
-		return nil, fmt.Errorf("soap: n_max=%d must be >= 1 (the number of radial basis functions)", b.nMax)
+	case math.IsNaN(b.rCut) || b.rCut <= 1 || b.rCut > MaxRCut:
+		return nil, fmt.Errorf("soap: r_cut=%g: want 1 Å < r_cut ≤ %g Å for the GTO basis", b.rCut, MaxRCut)
+	case b.nMax < 1 || b.nMax > MaxNMax:
+		return nil, fmt.Errorf("soap: n_max=%d: want 1 to %d radial basis functions", b.nMax, MaxNMax)
 	case b.lMax < 0 || b.lMax > 20:
 		return nil, fmt.Errorf("soap: l_max=%d must lie in 0..20", b.lMax)
 	}
@@ -106,6 +106,15 @@ func (b *Builder) Done() (*SOAP, error) {
 	}
 	return s, nil
 }
+
+// MaxRCut and MaxNMax bound the cut-off (Å) and the number of radial
+// functions: beyond about 12 functions the GTO overlap matrix is singular at
+// any cut-off, and far beyond the 5 Å of the lesson (100 Å) it is singular
+// for any n_max > 1 (the Gaussians all look alike).
+const (
+	MaxRCut = 100.0
+	MaxNMax = 16
+)
 
 // MustNew is [Builder.Done] that panics on error, for notebook cells.
 func MustNew(b *Builder) *SOAP {

@@ -387,7 +387,9 @@ func TestBadInput(t *testing.T) {
 		{New("H").RCut(0.9), "r_cut"},
 		{New("H").Sigma(0), "sigma"},
 		{New("Xx"), "unknown chemical species"},
-		{New("H").RCut(10).NMax(20).LMax(8), "GTO basis"}, // DScribe also refuses this one
+		{New("H").RCut(10).NMax(14).LMax(8), "GTO basis"}, // DScribe also refuses this one
+		{New("H").RCut(1e9), "r_cut=1e+09: want 1 Å < r_cut ≤ 100 Å"},
+		{New("H").NMax(100000), "n_max=100000: want 1 to 16"},
 	} {
 		if _, err := tc.b.Done(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: error %v, want one mentioning %q", *tc.b, err, tc.want)

@@ -3,6 +3,7 @@ package mnistrg
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
@@ -61,21 +62,33 @@ func (e Experiment) Quick() Experiment {
 	return e
 }
 
+// Upper limits of Validate: steps (days of training), images per batch (the
+// batch's activations, about 200 kB an image, within a few GB), hidden units.
+const (
+	maxSteps  = 10_000_000
+	maxBatch  = 16384
+	maxHidden = 4096
+)
+
 // Validate reports the first bad parameter with its valid range.
 func (e Experiment) Validate() error {
 	switch {
 	case e.Steps < 0:
-		return fmt.Errorf("mnistrg: steps %d: want at least 0", e.Steps)
-	case e.Batch < 1:
-		return fmt.Errorf("mnistrg: batch %d: want at least 1", e.Batch)
-	case !(e.LearningRate > 0):
-		return fmt.Errorf("mnistrg: learning rate %v: want a positive value", e.LearningRate)
+		return fmt.Errorf("mnistrg: --steps %d: want at least 0", e.Steps)
+	case e.Steps > maxSteps:
+		return fmt.Errorf("mnistrg: --steps %d: want at most %d", e.Steps, maxSteps)
+	case e.Batch < 1 || e.Batch > maxBatch:
+		return fmt.Errorf("mnistrg: --batch %d: want 1 to %d images", e.Batch, maxBatch)
+	case !(e.LearningRate > 0) || math.IsInf(e.LearningRate, 0):
+		return fmt.Errorf("mnistrg: --lr %v: want a positive, finite value", e.LearningRate)
 	case e.Depth < 1 || 1<<e.Depth > Size:
-		return fmt.Errorf("mnistrg: depth %d: want 1 to 5 MERA levels (%dx%d images)", e.Depth, Size, Size)
-	case e.Hidden < 1:
-		return fmt.Errorf("mnistrg: hidden %d: want at least 1", e.Hidden)
-	case e.TrainImages < 0 || e.TestImages < 0:
-		return fmt.Errorf("mnistrg: train images %d, test images %d: want at least 0 (0: all)", e.TrainImages, e.TestImages)
+		return fmt.Errorf("mnistrg: --depth %d: want 1 to 5 MERA levels (%dx%d images)", e.Depth, Size, Size)
+	case e.Hidden < 1 || e.Hidden > maxHidden:
+		return fmt.Errorf("mnistrg: --hidden %d: want 1 to %d", e.Hidden, maxHidden)
+	case e.TrainImages < 0:
+		return fmt.Errorf("mnistrg: --train-images %d: want at least 0 (0: all)", e.TrainImages)
+	case e.TestImages < 0:
+		return fmt.Errorf("mnistrg: --test-images %d: want at least 0 (0: all)", e.TestImages)
 	case !(e.Alpha >= 0 && e.Alpha < 0.5):
 		return fmt.Errorf("mnistrg: alpha %v: want a value in [0, 0.5)", e.Alpha)
 	case e.Generate < 0:

@@ -19,11 +19,11 @@ func TestExperimentValidate(t *testing.T) {
 		want string
 	}{
 		{func(e *Experiment) { e.Steps = -1 }, "steps -1: want at least 0"},
-		{func(e *Experiment) { e.Batch = 0 }, "batch 0: want at least 1"},
-		{func(e *Experiment) { e.LearningRate = -1 }, "learning rate -1: want a positive value"},
+		{func(e *Experiment) { e.Batch = 0 }, "--batch 0: want 1 to 16384 images"},
+		{func(e *Experiment) { e.LearningRate = -1 }, "--lr -1: want a positive, finite value"},
 		{func(e *Experiment) { e.Depth = 6 }, "depth 6: want 1 to 5"},
 		{func(e *Experiment) { e.Depth = 0 }, "depth 0: want 1 to 5"},
-		{func(e *Experiment) { e.Hidden = 0 }, "hidden 0: want at least 1"},
+		{func(e *Experiment) { e.Hidden = 0 }, "--hidden 0: want 1 to 4096"},
 		{func(e *Experiment) { e.TestImages = -1 }, "want at least 0 (0: all)"},
 		{func(e *Experiment) { e.Alpha = 0.5 }, "alpha 0.5: want a value in [0, 0.5)"},
 		{func(e *Experiment) { e.Generate = -1 }, "generate -1: want at least 0"},

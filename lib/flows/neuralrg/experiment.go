@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
 	"github.com/physnb/physnb/lib/ising"
+	"github.com/physnb/physnb/lib/preflight"
 	"github.com/physnb/physnb/lib/progress"
 )
 
@@ -75,19 +76,60 @@ func (e Experiment) Quick() Experiment {
 func (e Experiment) Validate() error {
 	switch {
 	case e.Dim != 2:
-		return fmt.Errorf("neuralrg: d=%d: only the two-dimensional Ising model is implemented (want 2)", e.Dim)
+		return fmt.Errorf("neuralrg: -d %d: only the two-dimensional Ising model is implemented (want 2)", e.Dim)
 	case e.Epochs < 0:
-		return fmt.Errorf("neuralrg: epochs %d: want at least 0", e.Epochs)
+		return fmt.Errorf("neuralrg: --epochs %d: want at least 0", e.Epochs)
 	case e.Samples < 64:
-		return fmt.Errorf("neuralrg: samples %d: want at least 64", e.Samples)
+		return fmt.Errorf("neuralrg: --samples %d: want at least 64", e.Samples)
 	case e.LocalMoves < 0:
-		return fmt.Errorf("neuralrg: local moves %d: want at least 0", e.LocalMoves)
+		return fmt.Errorf("neuralrg: --local-moves %d: want at least 0", e.LocalMoves)
 	case e.SaveEvery < 1:
-		return fmt.Errorf("neuralrg: save every %d steps: want at least 1", e.SaveEvery)
+		return fmt.Errorf("neuralrg: --save-every %d steps: want at least 1", e.SaveEvery)
 	case e.Levels < 0:
 		return fmt.Errorf("neuralrg: levels %d: want at least 0", e.Levels)
 	}
-	return e.Config.Validate()
+	if err := e.Config.Validate(); err != nil {
+		return err
+	}
+	return e.budget()
+}
+
+// Rough sizes for [Experiment.budget], measured with `physnb neuralrg train`
+// (peak RSS at batch 128 and 4096 on the 4x4 lattice, and seconds at 512
+// and 32768 evaluation samples with 16 Gibbs moves).
+const (
+	bytesPerBatchSite = 8 << 10 // the training graph's activations and gradients, per sample and site
+	bytesPerEvalSite  = 256     // an evaluation sample and its chains' states, per site
+	// maxSiteMoves is the most site updates of the hybrid chain an evaluation
+	// may make: at about 4 µs each, half a day.
+	maxSiteMoves = 1e10
+)
+
+// budget refuses sizes whose memory or evaluation time is out of reach
+// before anything is allocated: the relaxation's N x N matrix K'⁻¹ (N = L²),
+// a training batch, the evaluation samples and their hybrid chain.
+func (e Experiment) budget() error {
+	n := float64(e.L) * float64(e.L)
+	fixed := 8*n*n + 64<<20
+	if err := preflight.CheckMemory("neuralrg", "--L", e.L, func(L int) float64 {
+		m := float64(L) * float64(L)
+		return 8*m*m + 64<<20
+	}); err != nil {
+		return err
+	}
+	if err := preflight.CheckMemory("neuralrg", "--batch", e.Batch, func(b int) float64 {
+		return fixed + float64(b)*n*bytesPerBatchSite
+	}); err != nil {
+		return err
+	}
+	if err := preflight.CheckMemory("neuralrg", "--samples", e.Samples, func(s int) float64 {
+		return fixed + float64(s)*n*bytesPerEvalSite
+	}); err != nil {
+		return err
+	}
+	return preflight.CheckSteps("neuralrg", "--samples", e.Samples, "site updates of the evaluation chains", func(s int) float64 {
+		return float64(s) * float64(e.LocalMoves+1) * n
+	}, maxSiteMoves)
 }
 
 // ExactBound is the exact minimum Fix - lnZ of the loss for e's lattice and

@@ -22,16 +22,21 @@ func TestExperimentValidate(t *testing.T) {
 		mod  func(*Experiment)
 		want string
 	}{
-		{func(e *Experiment) { e.Dim = 3 }, "d=3: only the two-dimensional Ising model is implemented (want 2)"},
-		{func(e *Experiment) { e.Epochs = -1 }, "epochs -1: want at least 0"},
-		{func(e *Experiment) { e.Samples = 63 }, "samples 63: want at least 64"},
-		{func(e *Experiment) { e.LocalMoves = -1 }, "local moves -1: want at least 0"},
-		{func(e *Experiment) { e.SaveEvery = 0 }, "save every 0 steps: want at least 1"},
+		{func(e *Experiment) { e.Dim = 3 }, "-d 3: only the two-dimensional Ising model is implemented (want 2)"},
+		{func(e *Experiment) { e.Epochs = -1 }, "--epochs -1: want at least 0"},
+		{func(e *Experiment) { e.Samples = 63 }, "--samples 63: want at least 64"},
+		{func(e *Experiment) { e.LocalMoves = -1 }, "--local-moves -1: want at least 0"},
+		{func(e *Experiment) { e.SaveEvery = 0 }, "--save-every 0 steps: want at least 1"},
 		{func(e *Experiment) { e.Levels = -2 }, "levels -2: want at least 0"},
 		{func(e *Experiment) { e.L = 6 }, "power of two"},
-		{func(e *Experiment) { e.T = 0 }, "must be positive"},
-		{func(e *Experiment) { e.Batch = 1 }, "batch=1 must be >= 2"},
-		{func(e *Experiment) { e.LearningRate = 0 }, "must be positive"},
+		{func(e *Experiment) { e.T = 0 }, "-T 0: want a positive, finite temperature"},
+		{func(e *Experiment) { e.Batch = 1 }, "--batch 1: want at least 2"},
+		{func(e *Experiment) { e.LearningRate = 0 }, "--lr 0: want a positive"},
+		{func(e *Experiment) { e.L = 256 }, "--L 256 needs about"},
+		{func(e *Experiment) { e.Batch = 100_000_000 }, "--batch 100000000 needs about"},
+		{func(e *Experiment) { e.Samples = 1_000_000_000 }, "--samples 1000000000 needs about"},
+		{func(e *Experiment) { e.Samples, e.LocalMoves = 1_000_000, 1000 }, "--samples 1000000 means"},
+		{func(e *Experiment) { e.Hidden = 1 << 20 }, "--hidden 1048576: want 1 to 4096"},
 	}
 	for _, c := range cases {
 		e := Default()

@@ -129,23 +129,48 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// MaxDepth and MaxHidden bound the network's layers (TEBD layers, MERA
+// repeats, couplings per block, hidden layers) and hidden units, MaxL the
+// lattice (the memory check of an experiment is finer).
+const (
+	MaxDepth  = 64
+	MaxHidden = 4096
+	MaxL      = 512
+)
+
 // Validate reports the first bad parameter with its valid range.
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	if !(c.T > 0) || math.IsInf(c.T, 0) {
-		return fmt.Errorf("neuralrg: temperature T=%v must be positive and finite", c.T)
+		return fmt.Errorf("neuralrg: -T %v: want a positive, finite temperature", c.T)
+	}
+	if c.L > MaxL { // before the layout is built
+		return fmt.Errorf("neuralrg: --L %d: want at most %d (the relaxation's N x N matrix, N = L², takes 8·L⁴ bytes)", c.L, MaxL)
+	}
+	if c.Depth > MaxDepth || c.Repeat > MaxDepth { // before the layout is built
+		return fmt.Errorf("neuralrg: --depth %d --repeat %d: want at most %d each", c.Depth, c.Repeat, MaxDepth)
 	}
 	if _, err := flows.NewLayout(c.Arch, c.L, c.Depth, c.Repeat); err != nil {
-		return err
+		return fmt.Errorf("neuralrg: --arch %s --L %d --depth %d --repeat %d: %w", c.Arch, c.L, c.Depth, c.Repeat, err)
 	}
-	if err := c.block().Validate(); err != nil {
-		return err
+	// The upper limits keep the graph to a size that compiles in seconds;
+	// the NeuralRG README's networks are far inside them.
+	switch {
+	case c.Blocks < 1 || c.Blocks > MaxDepth:
+		return fmt.Errorf("neuralrg: --blocks %d: want 1 to %d coupling layers per block", c.Blocks, MaxDepth)
+	case c.MLPLayers < 1 || c.MLPLayers > MaxDepth:
+		return fmt.Errorf("neuralrg: --mlp-layers %d: want 1 to %d hidden layers", c.MLPLayers, MaxDepth)
+	case c.Hidden < 1 || c.Hidden > MaxHidden:
+		return fmt.Errorf("neuralrg: --hidden %d: want 1 to %d hidden units", c.Hidden, MaxHidden)
+	}
+	if err := c.block().Validate(); err != nil || c.Activation == "" {
+		return fmt.Errorf("neuralrg: --activation %q: want a GoMLX activation: relu, tanh, swish, gelu, ...", c.Activation)
 	}
 	if c.Batch < 2 {
-		return fmt.Errorf("neuralrg: batch=%d must be >= 2", c.Batch)
+		return fmt.Errorf("neuralrg: --batch %d: want at least 2", c.Batch)
 	}
-	if !(c.LearningRate > 0) {
-		return fmt.Errorf("neuralrg: learning rate %v must be positive", c.LearningRate)
+	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
+		return fmt.Errorf("neuralrg: --lr %v: want a positive, finite learning rate", c.LearningRate)
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.T = 0 }, "temperature"},
 		{func(c *Config) { c.T = -2 }, "temperature"},
 		{func(c *Config) { c.Depth = 5 }, "depth=5 out of range"},
-		{func(c *Config) { c.Hidden = 0 }, "Hidden"},
+		{func(c *Config) { c.Hidden = 0 }, "--hidden 0: want 1 to 4096"},
 		{func(c *Config) { c.Arch = "peps" }, "unknown architecture"},
 	}
 	for _, c := range cases {

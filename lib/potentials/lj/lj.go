@@ -220,8 +220,14 @@ type DimerPoint struct {
 
 // Dimers computes the dimers at the given distances: the energy curve.
 func (c *Calculator) Dimers(distances []float64) ([]DimerPoint, error) {
+	if len(distances) == 0 {
+		return nil, fmt.Errorf("lj: no distances: want at least one")
+	}
 	var out []DimerPoint
 	for _, d := range distances {
+		if !(d >= MinDistance) || math.IsInf(d, 0) {
+			return nil, fmt.Errorf("lj: distance %g Å: want a finite distance of at least %g Å", d, MinDistance)
+		}
 		r, err := c.Compute(Dimer(d))
 		if err != nil {
 			return nil, fmt.Errorf("lj: dimer at d=%g: %w", d, err)

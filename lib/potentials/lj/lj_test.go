@@ -141,3 +141,17 @@ func TestDimersCurve(t *testing.T) {
 		t.Errorf("dimers %+v", pts)
 	}
 }
+
+// Dimers refuses an empty list and distances that are not physical (a
+// negative distance would otherwise give a finite but meaningless energy).
+func TestDimersRefusesBadDistances(t *testing.T) {
+	c, err := New(1, 2.9).Done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ds := range [][]float64{nil, {-1}, {0}, {3, math.NaN()}, {math.Inf(1)}} {
+		if _, err := c.Dimers(ds); err == nil {
+			t.Errorf("Dimers(%v) accepted", ds)
+		}
+	}
+}

@@ -82,10 +82,20 @@ type Reference struct {
 	Got        []float32 `json:"got"`  // the network's
 	MaxAbsDiff float64   `json:"max_abs_diff"`
 	MaxAbs     float64   `json:"max_abs"` // the largest |Want|
+	// Tolerance is the largest MaxAbsDiff accepted: [ReferenceRelTol] x
+	// max(MaxAbs, 1).
+	Tolerance float64 `json:"tolerance"`
 }
 
+// ReferenceRelTol is the relative tolerance of [Network.CheckReferences]:
+// float32 sums of a few hundred terms agree with ONNX Runtime's to about
+// 1e-6 of the largest output (mnist-8: 5e-7), so 1e-4 leaves a margin of 100
+// and still catches any changed weight that matters.
+const ReferenceRelTol = 1e-4
+
 // CheckReferences runs the network on every test_data_set_* folder next to
-// the model file and compares with the stored outputs.
+// the model file and compares with the stored outputs; an output off by more
+// than its Tolerance (or NaN) is an error, returned with all comparisons.
 func (n *Network) CheckReferences(b compute.Backend, modelPath string) ([]Reference, error) {
 	dirs, _ := filepath.Glob(filepath.Join(filepath.Dir(modelPath), "test_data_set_*"))
 	if len(dirs) == 0 {
@@ -115,10 +125,22 @@ func (n *Network) CheckReferences(b compute.Backend, modelPath string) ([]Refere
 		}
 		r := Reference{Dir: dir, Want: want.Float, Got: got}
 		for i := range got {
-			r.MaxAbsDiff = math.Max(r.MaxAbsDiff, math.Abs(float64(got[i]-want.Float[i])))
+			d := math.Abs(float64(got[i] - want.Float[i]))
+			if math.IsNaN(d) {
+				d = math.Inf(1) // a NaN output never agrees
+			}
+			r.MaxAbsDiff = math.Max(r.MaxAbsDiff, d)
 			r.MaxAbs = math.Max(r.MaxAbs, math.Abs(float64(want.Float[i])))
 		}
+		r.Tolerance = ReferenceRelTol * math.Max(r.MaxAbs, 1)
 		refs = append(refs, r)
+	}
+	for _, r := range refs {
+		if !(r.MaxAbsDiff <= r.Tolerance) {
+			return refs, fmt.Errorf("onnx: %s does not reproduce its reference output %s: max |difference| %.3g, tolerance %.3g "+
+				"(relative %g of the largest output %.4g); the file is damaged or not the one its reference outputs were made with",
+				modelPath, r.Dir, r.MaxAbsDiff, r.Tolerance, ReferenceRelTol, r.MaxAbs)
+		}
 	}
 	return refs, nil
 }
