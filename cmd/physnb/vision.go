@@ -88,6 +88,7 @@ func visionCNN(args []string) error {
 	fs.BoolVar(&e.Regularised, "regularised", d.Regularised, "the lesson's second run: flips and crops, 2nd dropout, L2 1e-4, StepLR(10, 0.1), early stopping")
 	fs.Uint64Var(&e.Seed, "seed", d.Seed, "seed")
 	fs.StringVar(&e.CheckpointDir, "save", "", "save the trained model in this folder")
+	fs.BoolVar(&e.Overwrite, "overwrite", false, "with --save, replace a model already saved in that folder")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if err := fs.Parse(args); err != nil {
 		return err

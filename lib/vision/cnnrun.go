@@ -30,9 +30,13 @@ type CNNExperiment struct {
 	Seed        uint64 `json:"seed"`
 	// CheckpointDir, when set, is where Run saves the trained model
 	// (classify.Load restores it with Net.Model() and Net.Classes; with
-	// Regularised, Net.Regularised()).
-	CheckpointDir string            `json:"checkpoint_dir"`
-	OnStep        progress.OnStepFn `json:"-"` // every training step; see classify.Config.OnStep
+	// Regularised, Net.Regularised()). A folder that already holds a model
+	// is refused before any work unless Overwrite is set.
+	CheckpointDir string `json:"checkpoint_dir"`
+	// Overwrite lets Run replace a model already saved in CheckpointDir
+	// (physnb's --overwrite).
+	Overwrite bool              `json:"-"`
+	OnStep    progress.OnStepFn `json:"-"` // every training step; see classify.Config.OnStep
 }
 
 // DefaultCNN are the lesson's settings on the given data set (CIFAR10 or
@@ -125,11 +129,15 @@ func (r *CNNReport) History() *classify.History {
 
 // Run loads the images, standardises them per channel (the lesson's
 // Normalize), trains the ConvNet on b (backend.Parallel suits it: a step is
-// a few large operations), and with a CheckpointDir saves it. It stops with
+// a few large operations), and with a CheckpointDir saves it (refusing, before
+// any work, a folder that holds a model unless Overwrite is set). It stops with
 // ctx's error when ctx is cancelled.
 func (e CNNExperiment) Run(ctx context.Context, b compute.Backend) (*CNNReport, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
+	}
+	if e.CheckpointDir != "" && !e.Overwrite && classify.HasCheckpoint(e.CheckpointDir) {
+		return nil, fmt.Errorf("vision: %s already holds a saved model: save into a fresh folder, or replace it with --overwrite (CNNExperiment.Overwrite)", e.CheckpointDir)
 	}
 	tr, te, err := LoadImages(e.Dataset, e.TrainLimit, e.TestLimit)
 	if err != nil {
