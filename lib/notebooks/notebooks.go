@@ -17,6 +17,7 @@ package notebooks
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -394,6 +395,18 @@ func promote(stage, out, name string) error {
 	if err != nil {
 		return err
 	}
+	for _, m := range sharedStyleLink.FindAllSubmatch(page, -1) { // its stylesheet, kept beside the pages
+		if err := os.MkdirAll(filepath.Join(out, AssetsDir), 0o755); err != nil {
+			return err
+		}
+		b, err := os.ReadFile(filepath.Join(stage, AssetsDir, string(m[1])))
+		if err != nil {
+			return err
+		}
+		if err := writeAtomic(filepath.Join(out, AssetsDir, string(m[1])), b); err != nil {
+			return err
+		}
+	}
 	used := map[string]bool{} // the page links them relatively already: which does it load?
 	for _, lib := range []string{"mathjax", "requirejs"} {
 		if bytes.Contains(page, []byte(`src="`+AssetsDir+"/"+lib+"/")) {
@@ -415,7 +428,45 @@ func publish(page, out string) error {
 	if err := bundleAssets(out, used); err != nil {
 		return err
 	}
+	if b, err = shareStyles(b, out); err != nil {
+		return err
+	}
 	return os.WriteFile(page, []byte(StripANSI(string(b))), 0o644)
+}
+
+// sharedStyle is the size above which a page's <style> block (nbconvert's
+// stylesheet, about 0.5 MB in every page) is kept once beside the gallery
+// instead of in each page.
+const sharedStyle = 64 << 10
+
+var sharedStyleLink = regexp.MustCompile(`<link rel="stylesheet" href="` + AssetsDir + `/(style-[0-9a-f]+\.css)">`)
+
+// shareStyles moves every <style> block larger than sharedStyle into
+// assets/style-HASH.css (named by its SHA-256, so pages exported by another
+// nbconvert keep theirs) and links it in its place.
+func shareStyles(page []byte, out string) ([]byte, error) {
+	var werr error
+	page = styleBlock.ReplaceAllFunc(page, func(block []byte) []byte {
+		if len(block) < sharedStyle || werr != nil {
+			return block
+		}
+		css := block[len("<style>") : len(block)-len("</style>")]
+		sum := sha256.Sum256(css)
+		name := fmt.Sprintf("style-%x.css", sum[:6])
+		p := filepath.Join(out, AssetsDir, name)
+		if _, err := os.Stat(p); err != nil {
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				werr = err
+				return block
+			}
+			if err := os.WriteFile(p, css, 0o644); err != nil {
+				werr = err
+				return block
+			}
+		}
+		return []byte(`<link rel="stylesheet" href="` + AssetsDir + "/" + name + `">`)
+	})
+	return page, werr
 }
 
 func LastLines(s string, n int) string {

@@ -273,3 +273,30 @@ func TestRelinkNotebooks(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestPagesShareTheirStylesheet(t *testing.T) {
+	out := t.TempDir()
+	big := "<style>" + strings.Repeat(".cell { margin: 0 }\n", 8000) + "</style>"
+	small := "<style>.mine { color: red }</style>"
+	var pages [][]byte
+	for _, body := range []string{"<p>one</p>", "<p>two</p>"} {
+		b, err := shareStyles([]byte("<html><head>"+big+small+"</head><body>"+body+"</body></html>"), out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, b)
+	}
+	css, err := filepath.Glob(filepath.Join(out, AssetsDir, "style-*.css"))
+	if err != nil || len(css) != 1 {
+		t.Fatalf("two pages with one stylesheet must share one file: %v, %v", css, err)
+	}
+	if b, _ := os.ReadFile(css[0]); string(b) != big[len("<style>"):len(big)-len("</style>")] {
+		t.Error("the shared file must hold the stylesheet as it was")
+	}
+	for i, p := range pages {
+		s := string(p)
+		if len(p) > 1000 || !strings.Contains(s, `<link rel="stylesheet" href="assets/`+filepath.Base(css[0])+`">`) || !strings.Contains(s, small) {
+			t.Errorf("page %d must link the shared stylesheet and keep its small style (%d bytes): %.300s", i, len(p), s)
+		}
+	}
+}

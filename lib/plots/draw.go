@@ -78,7 +78,7 @@ func (f *Figure) draw(c draw.Canvas, fixed map[string]int) {
 			}
 			style := draw.LineStyle{Color: col, Width: s.width, Dashes: s.dashes}
 			for _, r := range runs {
-				l := &plotter.Line{XYs: xy(r), LineStyle: style}
+				l := &plotter.Line{XYs: thin(xy(r), maxBuckets), LineStyle: style}
 				q.Add(l)
 				shapes = append(shapes, shape{pts: l.XYs})
 				n.drawn += len(r)
@@ -372,4 +372,47 @@ func inPolygon(poly plotter.XYs, pt func(plotter.XY) vg.Point, c vg.Point) bool 
 		}
 	}
 	return in
+}
+
+// maxBuckets bounds what a long line costs on the page: a curve of more than
+// 4·maxBuckets points (a training history of 5000 epochs, say) is drawn from
+// maxBuckets consecutive chunks, each kept as its first, lowest, highest and
+// last point, in their order. Finer than the pixels of a chart, it looks the
+// same, spikes included, at a fraction of the size of an SVG.
+const maxBuckets = 500
+
+// thin returns pts, or for more than 4·buckets points with x never
+// decreasing, the first, lowest, highest and last point of each of buckets
+// consecutive chunks. A curve whose x goes back (a parametric curve) is kept
+// whole: its shape is not a function of x.
+func thin(pts plotter.XYs, buckets int) plotter.XYs {
+	n := len(pts)
+	if n <= 4*buckets {
+		return pts
+	}
+	for i := 1; i < n; i++ {
+		if pts[i].X < pts[i-1].X {
+			return pts
+		}
+	}
+	out := make(plotter.XYs, 0, 4*buckets)
+	for b := 0; b < buckets; b++ {
+		lo, hi := b*n/buckets, (b+1)*n/buckets
+		iMin, iMax := lo, lo
+		for i := lo; i < hi; i++ {
+			if pts[i].Y < pts[iMin].Y {
+				iMin = i
+			}
+			if pts[i].Y > pts[iMax].Y {
+				iMax = i
+			}
+		}
+		keep := []int{lo, min(iMin, iMax), max(iMin, iMax), hi - 1}
+		for k, i := range keep {
+			if k == 0 || i != keep[k-1] {
+				out = append(out, pts[i])
+			}
+		}
+	}
+	return out
 }

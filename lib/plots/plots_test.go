@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 )
 
 func TestFigureRendersAndSaves(t *testing.T) {
@@ -106,5 +108,63 @@ func TestLinesFamilyHasOneLegendEntry(t *testing.T) {
 	bad := New("runs", "x", "y").Lines("repeats", xs, [][]float64{{0, 1, 2}, {0, 1}})
 	if _, err := bad.SVG(); err == nil {
 		t.Error("a family member of the wrong length must be an error")
+	}
+}
+
+func TestThinKeepsTheEnvelopeOfLongCurves(t *testing.T) {
+	n := 100000
+	pts := make(plotter.XYs, n)
+	for i := range pts {
+		pts[i] = plotter.XY{X: float64(i), Y: math.Sin(float64(i) / 5000)}
+	}
+	pts[31337].Y = 7  // a spike
+	pts[77777].Y = -9 // and a dip
+	got := thin(pts, maxBuckets)
+	if len(got) > 4*maxBuckets || len(got) < maxBuckets {
+		t.Fatalf("%d points thinned to %d, want between %d and %d", n, len(got), maxBuckets, 4*maxBuckets)
+	}
+	if got[0] != pts[0] || got[len(got)-1] != pts[n-1] {
+		t.Errorf("the ends must stay: %v … %v", got[0], got[len(got)-1])
+	}
+	var top, bottom float64
+	for i, p := range got {
+		if i > 0 && p.X < got[i-1].X {
+			t.Fatalf("points out of order at %d", i)
+		}
+		top, bottom = math.Max(top, p.Y), math.Min(bottom, p.Y)
+	}
+	if top != 7 || bottom != -9 {
+		t.Errorf("the spike and the dip must stay: max %v, min %v", top, bottom)
+	}
+	// Short curves, and curves whose x goes back, are kept whole.
+	if short := pts[:4*maxBuckets]; len(thin(short, maxBuckets)) != len(short) {
+		t.Error("a short curve must be kept whole")
+	}
+	circle := make(plotter.XYs, 5000)
+	for i := range circle {
+		a := 2 * math.Pi * float64(i) / 5000
+		circle[i] = plotter.XY{X: math.Cos(a), Y: math.Sin(a)}
+	}
+	if len(thin(circle, maxBuckets)) != len(circle) {
+		t.Error("a parametric curve must be kept whole")
+	}
+}
+
+func TestALongHistoryMakesASmallSVG(t *testing.T) {
+	xs, ys := make([]float64, 20000), make([]float64, 20000)
+	for i := range xs {
+		xs[i], ys[i] = float64(i), (1.5+math.Sin(float64(i)))/(1+float64(i)) // noisy, positive
+	}
+	short, err := New("h", "step", "loss").Line("loss", xs[:2000], ys[:2000]).LogY().SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	long, err := New("h", "step", "loss").Line("loss", xs, ys).LogY().SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 times the points, at most about the size of 2000 of them.
+	if len(long) > len(short)*3/2 {
+		t.Errorf("20000 points take %d bytes of SVG, 2000 take %d", len(long), len(short))
 	}
 }
