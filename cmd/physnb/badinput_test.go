@@ -96,6 +96,7 @@ func badInputs(file string) []badFlag {
 		{cmd: s("neuralrg", "train", "--quick"), flag: "epochs", values: s("-1")},
 		// neuralrg mnist.
 		{cmd: s("neuralrg", "mnist"), flag: "steps", values: s("-1", "100000000")},
+		{cmd: s("neuralrg", "mnist"), flag: "mnist-dir", values: s("/nonexistent-physnb-folder", "/etc/hostname")},
 		{cmd: s("neuralrg", "mnist"), flag: "batch", values: s("0", "-1", "100000")},
 		{cmd: s("neuralrg", "mnist"), flag: "lr", values: vals(s("0", "-1"), nonFiniteFlags)},
 		{cmd: s("neuralrg", "mnist"), flag: "depth", values: s("0", "6", "-1")},
@@ -142,7 +143,7 @@ func badInputs(file string) []badFlag {
 		{cmd: s("forces", "seeds"), flag: "box", values: s("-20", "NaN")},
 		{cmd: s("forces", "seeds", "--json"), flag: "n", values: s("0")},
 		{cmd: s("descriptors", "soap"), flag: "positions", values: s("", "1,,2,3;0,0,0", "1,2", "a,b,c", "1,2,3;;4,5,6", "NaN,0,0", "1,2,3,4", ";")},
-		{cmd: s("descriptors", "soap", "--positions", "0,0,0;0.7,0,0"), flag: "species", values: s("H", "H,H,H")},
+		{cmd: s("descriptors", "soap", "--positions", "0,0,0;0.7,0,0"), flag: "species", values: s("H", "H,H,H", "Xx,H", "H,0", "H,200")},
 		{cmd: s("descriptors", "soap", "--positions", "0,0,0"), flag: "centers", values: s("1,2", "1,,2", "x,y,z")},
 		{cmd: s("descriptors", "soap", "--positions", "0,0,0"), flag: "r-cut", values: vals(s("1", "0.5", "-1", "1e9", "101"), nonFiniteFlags)},
 		{cmd: s("descriptors", "soap", "--positions", "0,0,0"), flag: "sigma", values: vals(s("0", "-1"), nonFiniteFlags)},

@@ -68,6 +68,11 @@ func (r Request) Validate() error {
 	case r.NAtomsMax > MaxAtoms || len(r.Positions) > MaxAtoms:
 		return fmt.Errorf("dscribe: --n-atoms-max %d with %d atoms: want at most %d", r.NAtomsMax, len(r.Positions), MaxAtoms)
 	}
+	for _, sym := range r.Species {
+		if _, err := descriptors.AtomicNumber(sym); err != nil {
+			return fmt.Errorf("dscribe: --species: %w", err)
+		}
+	}
 	if r.Descriptor == "sine" {
 		return nil
 	}

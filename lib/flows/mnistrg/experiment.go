@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/gomlx/compute"
 	"github.com/physnb/physnb/lib/backend"
@@ -72,6 +73,11 @@ const (
 
 // Validate reports the first bad parameter with its valid range.
 func (e Experiment) Validate() error {
+	if e.MNISTDir != "" {
+		if st, err := os.Stat(e.MNISTDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("mnistrg: --mnist-dir %s: not a folder (want one holding the MNIST idx files, or leave it out)", e.MNISTDir)
+		}
+	}
 	switch {
 	case e.Steps < 0:
 		return fmt.Errorf("mnistrg: --steps %d: want at least 0", e.Steps)
@@ -149,6 +155,9 @@ func (e Experiment) Run(ctx context.Context, b compute.Backend) (*Report, error)
 	}
 	train, test, err := Load(e.MNISTDir)
 	if err != nil {
+		if e.MNISTDir != "" {
+			return nil, fmt.Errorf("mnistrg: --mnist-dir: %w", err)
+		}
 		return nil, err
 	}
 	if e.TrainImages > 0 {
