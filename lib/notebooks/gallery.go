@@ -353,6 +353,9 @@ func writeGallery(out string, m *Manifest, order []string) error {
 		if err != nil {
 			return err
 		}
+		if b, err = shareStyles(b, out); err != nil { // nbconvert's stylesheet, once for all pages
+			return err
+		}
 		if err := writeAtomic(p, b); err != nil {
 			return err
 		}

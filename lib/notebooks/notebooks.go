@@ -395,18 +395,6 @@ func promote(stage, out, name string) error {
 	if err != nil {
 		return err
 	}
-	for _, m := range sharedStyleLink.FindAllSubmatch(page, -1) { // its stylesheet, kept beside the pages
-		if err := os.MkdirAll(filepath.Join(out, AssetsDir), 0o755); err != nil {
-			return err
-		}
-		b, err := os.ReadFile(filepath.Join(stage, AssetsDir, string(m[1])))
-		if err != nil {
-			return err
-		}
-		if err := writeAtomic(filepath.Join(out, AssetsDir, string(m[1])), b); err != nil {
-			return err
-		}
-	}
 	used := map[string]bool{} // the page links them relatively already: which does it load?
 	for _, lib := range []string{"mathjax", "requirejs"} {
 		if bytes.Contains(page, []byte(`src="`+AssetsDir+"/"+lib+"/")) {
@@ -428,9 +416,6 @@ func publish(page, out string) error {
 	if err := bundleAssets(out, used); err != nil {
 		return err
 	}
-	if b, err = shareStyles(b, out); err != nil {
-		return err
-	}
 	return os.WriteFile(page, []byte(StripANSI(string(b))), 0o644)
 }
 
@@ -439,18 +424,19 @@ func publish(page, out string) error {
 // instead of in each page.
 const sharedStyle = 64 << 10
 
-var sharedStyleLink = regexp.MustCompile(`<link rel="stylesheet" href="` + AssetsDir + `/(style-[0-9a-f]+\.css)">`)
+var anyStyleBlock = regexp.MustCompile(`(?s)<style[^>]*>(.*?)</style>`)
 
 // shareStyles moves every <style> block larger than sharedStyle into
 // assets/style-HASH.css (named by its SHA-256, so pages exported by another
-// nbconvert keep theirs) and links it in its place.
+// nbconvert keep theirs) and links it in its place. The gallery's pages are
+// at its top level, beside assets/.
 func shareStyles(page []byte, out string) ([]byte, error) {
 	var werr error
-	page = styleBlock.ReplaceAllFunc(page, func(block []byte) []byte {
+	page = anyStyleBlock.ReplaceAllFunc(page, func(block []byte) []byte {
 		if len(block) < sharedStyle || werr != nil {
 			return block
 		}
-		css := block[len("<style>") : len(block)-len("</style>")]
+		css := anyStyleBlock.FindSubmatch(block)[1]
 		sum := sha256.Sum256(css)
 		name := fmt.Sprintf("style-%x.css", sum[:6])
 		p := filepath.Join(out, AssetsDir, name)

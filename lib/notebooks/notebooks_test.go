@@ -276,7 +276,8 @@ func TestRelinkNotebooks(t *testing.T) {
 
 func TestPagesShareTheirStylesheet(t *testing.T) {
 	out := t.TempDir()
-	big := "<style>" + strings.Repeat(".cell { margin: 0 }\n", 8000) + "</style>"
+	css := strings.Repeat(".cell { margin: 0 }\n", 8000)
+	big := `<style type="text/css">` + css + "</style>" // as nbconvert writes it
 	small := "<style>.mine { color: red }</style>"
 	var pages [][]byte
 	for _, body := range []string{"<p>one</p>", "<p>two</p>"} {
@@ -286,16 +287,16 @@ func TestPagesShareTheirStylesheet(t *testing.T) {
 		}
 		pages = append(pages, b)
 	}
-	css, err := filepath.Glob(filepath.Join(out, AssetsDir, "style-*.css"))
-	if err != nil || len(css) != 1 {
-		t.Fatalf("two pages with one stylesheet must share one file: %v, %v", css, err)
+	files, err := filepath.Glob(filepath.Join(out, AssetsDir, "style-*.css"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("two pages with one stylesheet must share one file: %v, %v", files, err)
 	}
-	if b, _ := os.ReadFile(css[0]); string(b) != big[len("<style>"):len(big)-len("</style>")] {
+	if b, _ := os.ReadFile(files[0]); string(b) != css {
 		t.Error("the shared file must hold the stylesheet as it was")
 	}
 	for i, p := range pages {
 		s := string(p)
-		if len(p) > 1000 || !strings.Contains(s, `<link rel="stylesheet" href="assets/`+filepath.Base(css[0])+`">`) || !strings.Contains(s, small) {
+		if len(p) > 1000 || !strings.Contains(s, `<link rel="stylesheet" href="assets/`+filepath.Base(files[0])+`">`) || !strings.Contains(s, small) {
 			t.Errorf("page %d must link the shared stylesheet and keep its small style (%d bytes): %.300s", i, len(p), s)
 		}
 	}
