@@ -22,7 +22,7 @@ func visionData(t *testing.T) {
 	}
 }
 
-// `physnb wine --epochs 5 --json`: the issue's fields, a good classifier
+// `physnb wine --epochs 5 --json`: the report's fields, a good classifier
 // already (the lesson reaches 0.9969 in 100 epochs), and an exact checkpoint
 // round trip.
 func TestWineCommandJSON(t *testing.T) {
