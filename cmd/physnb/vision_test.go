@@ -42,7 +42,7 @@ func TestWineCommandJSON(t *testing.T) {
 }
 
 // `physnb vision cnn` on a few hundred Fashion-MNIST images reports the
-// issue's fields; `vision` without a subcommand is an error naming them.
+// report's fields; `vision` without a subcommand is an error naming them.
 func TestVisionCNNCommandJSON(t *testing.T) {
 	visionData(t)
 	m := mustRunJSON(t, runVision, "cnn", "--dataset", "fashion", "--epochs", "1", "--train-limit", "256", "--test-limit", "128", "--batch", "64")
